@@ -1,0 +1,18 @@
+"""Settings for the test suite: the real settings with test-friendly defaults.
+
+``DATABASE_URL`` still decides the database, so CI runs the suite on PostgreSQL and a
+developer without it runs on SQLite.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("MLT_PORTAL_DEBUG", "1")
+os.environ.setdefault("MLT_PORTAL_SECURE", "0")
+os.environ.setdefault("MLT_PORTAL_DATA_DIR", tempfile.mkdtemp(prefix="mlt-portal-test-"))
+
+from .settings import *  # noqa: E402,F403
+
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Hashing passwords slowly is a production feature, not something to pay for in tests.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
