@@ -40,3 +40,17 @@ class Course(models.Model):
 
     def sister_courses(self):
         return self.offering.courses.exclude(pk=self.pk)
+
+
+class Enrollment(models.Model):
+    """A student enrolled in a course. Admissions creates it when an admitted applicant accepts."""
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="enrollments")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        unique_together = [("user", "course")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.course.code}"
