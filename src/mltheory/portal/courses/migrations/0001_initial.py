@@ -5,40 +5,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Offering',
+            name="Offering",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='e.g. Spring 2021', max_length=100)),
-                ('slug', models.SlugField(unique=True)),
-                ('is_current', models.BooleanField(default=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(help_text="e.g. Spring 2021", max_length=100)),
+                ("slug", models.SlugField(unique=True)),
+                ("is_current", models.BooleanField(default=False)),
             ],
         ),
         migrations.CreateModel(
-            name='Course',
+            name="Course",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='e.g. CS 229br', max_length=40)),
-                ('slug', models.SlugField(help_text='URL name, e.g. cs229br')),
-                ('title', models.CharField(max_length=200)),
-                ('institution', models.CharField(help_text='e.g. Harvard', max_length=100)),
-                ('institution_domains', models.CharField(blank=True, help_text='e.g. harvard.edu', max_length=200)),
-                ('instructor', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('prerequisites', models.TextField(blank=True)),
-                ('capacity', models.PositiveIntegerField(help_text='Admitted students can never exceed this.')),
-                ('offering', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='courses', to='courses.offering')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(help_text="e.g. CS 229br", max_length=40)),
+                ("slug", models.SlugField(help_text="URL name, e.g. cs229br")),
+                ("title", models.CharField(max_length=200)),
+                ("institution", models.CharField(help_text="e.g. Harvard", max_length=100)),
+                (
+                    "institution_domains",
+                    models.CharField(blank=True, help_text="e.g. harvard.edu", max_length=200),
+                ),
+                ("instructor", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("prerequisites", models.TextField(blank=True)),
+                (
+                    "capacity",
+                    models.PositiveIntegerField(
+                        help_text="Admitted students can never exceed this."
+                    ),
+                ),
+                (
+                    "offering",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="courses",
+                        to="courses.offering",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['offering', 'code'],
-                'unique_together': {('offering', 'slug')},
+                "ordering": ["offering", "code"],
+                "unique_together": {("offering", "slug")},
             },
         ),
     ]

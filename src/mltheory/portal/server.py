@@ -1,0 +1,74 @@
+"""Run the portal locally: ``mlt portal`` calls :func:`serve`, ``mlt portal demo`` adds the demo.
+
+Local runs use the embedded defaults (DEBUG on, no HTTPS-only settings, SQLite in the user's
+data directory, email printed to the console). Production runs behind gunicorn instead; see
+``docs/portal.md``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+import webbrowser
+
+
+def setup_django(local: bool = True) -> None:
+    """Configure Django for the portal. ``local`` fills in development defaults, never
+    overriding what the environment already says (so DATABASE_URL still picks PostgreSQL)."""
+    if local:
+        os.environ.setdefault("MLT_PORTAL_DEBUG", "1")
+        os.environ.setdefault("MLT_PORTAL_SECURE", "0")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mltheory.portal.settings")
+    import django
+
+    django.setup()
+
+
+def prepare_database(verbosity: int = 1) -> None:
+    """Create the data directory and bring the database schema up to date."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def load_demo():
+    """Load the Spring 2021 demo (courses, then admissions and seminars when those apps
+    provide a ``demo`` module). Safe to run again: it updates instead of duplicating."""
+    from mltheory.portal.courses import demo as courses_demo
+
+    offering = courses_demo.load()
+    print(f"Demo: {offering.name} with {offering.courses.count()} courses loaded.")
+    for app, args in (("admissions", (offering,)), ("seminars", ())):
+        module_name = f"mltheory.portal.{app}.demo"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            # Only a missing demo module is expected; a broken import inside it is a bug.
+            if error.name != module_name:
+                raise
+            print(f"Demo: no {app} demo data yet ({module_name} is absent); skipped.")
+            continue
+        module.load(*args)
+        print(f"Demo: {app} loaded.")
+    return offering
+
+
+def serve(
+    host: str = "127.0.0.1", port: int = 8000, demo: bool = False, open_browser: bool = False
+) -> None:
+    """Migrate, optionally load the demo, and run the development server until interrupted."""
+    setup_django(local=True)
+    prepare_database()
+    if demo:
+        load_demo()
+    from django.core.management import call_command
+
+    url = f"http://{host}:{port}/"
+    if open_browser:
+        # runserver blocks; open the page once it has had a moment to start listening.
+        threading.Timer(1.5, webbrowser.open, args=(url,)).start()
+    print(f"The portal runs at {url} (Ctrl-C stops it). For production see docs/portal.md.")
+    call_command("runserver", f"{host}:{port}", use_reloader=False)
