@@ -1,0 +1,34 @@
+"""Rate limits for sign-in and sign-up (django-ratelimit).
+
+The counters live in Django's ``default`` cache. The local-memory cache used in development is
+per process, so in production (several gunicorn workers) point ``CACHES["default"]`` at a shared
+cache — Redis, Memcached or ``django.core.cache.backends.db.DatabaseCache`` — or each worker
+counts separately and the effective limit multiplies by the number of workers.
+
+Rates are read from settings at request time so a deployment can tune them:
+``ACCOUNTS_LOGIN_RATE_PER_IP``, ``ACCOUNTS_LOGIN_RATE_PER_ACCOUNT``, ``ACCOUNTS_SIGNUP_RATE_PER_IP``.
+``RATELIMIT_ENABLE = False`` (django-ratelimit's own switch) turns them all off.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+DEFAULT_RATES = {
+    "ACCOUNTS_LOGIN_RATE_PER_IP": "30/m",
+    # Guessing one account's password is the attack; per-account limits stop it even from many IPs.
+    "ACCOUNTS_LOGIN_RATE_PER_ACCOUNT": "10/m",
+    "ACCOUNTS_SIGNUP_RATE_PER_IP": "10/h",
+}
+
+
+def _rate(name: str):
+    def rate(group, request) -> str:
+        return getattr(settings, name, DEFAULT_RATES[name])
+
+    return rate
+
+
+login_rate_per_ip = _rate("ACCOUNTS_LOGIN_RATE_PER_IP")
+login_rate_per_account = _rate("ACCOUNTS_LOGIN_RATE_PER_ACCOUNT")
+signup_rate_per_ip = _rate("ACCOUNTS_SIGNUP_RATE_PER_IP")

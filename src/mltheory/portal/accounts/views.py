@@ -1,0 +1,133 @@
+"""Sign-up with email verification, and sign-in/out through Django's auth views."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.encoding import force_str
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from . import ratelimits
+from .forms import EmailAuthenticationForm, SignUpForm
+from .models import EmailVerification
+from .tokens import email_verification_token, send_verification_email
+
+User = get_user_model()
+
+RATE_LIMITED_STATUS = 429
+
+
+@method_decorator(
+    ratelimit(
+        group="accounts.login.ip",
+        key="ip",
+        rate=ratelimits.login_rate_per_ip,
+        method="POST",
+        block=False,
+    ),
+    name="post",
+)
+@method_decorator(
+    ratelimit(
+        group="accounts.login.account",
+        key="post:username",
+        rate=ratelimits.login_rate_per_account,
+        method="POST",
+        block=False,
+    ),
+    name="post",
+)
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if getattr(request, "limited", False):
+            # Do not even try the password: a limited request must not tell a guess right or wrong.
+            context = self.get_context_data(form=self.get_form_class()(request), rate_limited=True)
+            return self.render_to_response(context, status=RATE_LIMITED_STATUS)
+        return super().post(request, *args, **kwargs)
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+@ratelimit(
+    group="accounts.signup.ip",
+    key="ip",
+    rate=ratelimits.signup_rate_per_ip,
+    method="POST",
+    block=False,
+)
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("admissions:apply")
+    if request.method == "POST":
+        if getattr(request, "limited", False):
+            form = SignUpForm(request.POST)
+            return render(
+                request,
+                "accounts/signup.html",
+                {"form": form, "rate_limited": True},
+                status=RATE_LIMITED_STATUS,
+            )
+        form = SignUpForm(request.POST)
+        if form.is_valid():
+            user = form.save()
+            send_verification_email(user)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.info(
+                request,
+                f"Account created. We sent a confirmation link to {user.email}; "
+                "open it to be able to submit an application.",
+            )
+            return redirect("accounts:verify_sent")
+    else:
+        form = SignUpForm()
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+def verify_sent(request):
+    return render(request, "accounts/verify_sent.html")
+
+
+def verify_email(request, uidb64: str, token: str):
+    try:
+        user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError, User.DoesNotExist):
+        user = None
+    if user is None or not email_verification_token.check_token(user, token):
+        already = user is not None and EmailVerification.is_verified(user)
+        return render(
+            request,
+            "accounts/verify_failed.html",
+            {"already_verified": already},
+            status=400 if not already else 200,
+        )
+    EmailVerification.mark_verified(user)
+    messages.success(request, f"Thank you: {user.email} is confirmed.")
+    if request.user.is_authenticated and request.user.pk == user.pk:
+        return redirect("admissions:apply")
+    return redirect("accounts:login")
+
+
+@login_required
+@require_POST
+def resend_verification(request):
+    if EmailVerification.is_verified(request.user):
+        messages.info(request, "Your email address is already confirmed.")
+    else:
+        send_verification_email(request.user)
+        messages.info(request, f"We sent a new confirmation link to {request.user.email}.")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "accounts:verify_sent"
+    return redirect(next_url)
