@@ -16,3 +16,6 @@ from .settings import *  # noqa: E402,F403
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Hashing passwords slowly is a production feature, not something to pay for in tests.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The whole suite signs in from 127.0.0.1 through one in-process cache; rate limits would trip
+# on unrelated tests. tests/portal/accounts turns them back on to test them.
+RATELIMIT_ENABLE = False
