@@ -30,7 +30,11 @@ class PrivateFileInput(forms.ClearableFileInput):
         return bool(value and getattr(value, "name", None))
 
 
-PRIVATE_FILES = {models.FileField: {"widget": PrivateFileInput}}
+FORMFIELD_OVERRIDES = {
+    models.FileField: {"widget": PrivateFileInput},
+    # Links typed without a scheme are taken as https (Django 6's default, chosen now).
+    models.URLField: {"assume_scheme": "https"},
+}
 
 
 class SharedAcrossCoursesForm(forms.ModelForm):
@@ -94,7 +98,7 @@ class LectureAdmin(admin.ModelAdmin):
     search_fields = ["title", "description"]
     filter_horizontal = ["courses"]
     date_hierarchy = "starts_at"
-    formfield_overrides = PRIVATE_FILES
+    formfield_overrides = FORMFIELD_OVERRIDES
 
     @admin.display(description="courses")
     def course_codes(self, lecture: Lecture) -> str:
@@ -122,7 +126,7 @@ class AssignmentAdmin(admin.ModelAdmin):
     list_filter = ["courses"]
     filter_horizontal = ["courses"]
     inlines = [SubmissionInline]
-    formfield_overrides = PRIVATE_FILES
+    formfield_overrides = FORMFIELD_OVERRIDES
 
     @admin.display(description="submissions")
     def submission_count(self, assignment: Assignment) -> int:
