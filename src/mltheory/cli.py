@@ -1,0 +1,343 @@
+"""``mlt``: the lab's command line (and ``mlt portal`` for the web portal).
+
+Exit codes: 0 the command completed (claims may have failed; see ``--strict``); 1 a claim
+failed under ``--strict``; 2 bad input (nothing ran); 3 the experiment raised an error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mltheory.lab.errors import BadInput
+
+EXIT_OK, EXIT_CLAIM_FAILED, EXIT_BAD_INPUT, EXIT_CRASHED = 0, 1, 2, 3
+
+app = typer.Typer(
+    help="mltheory lab: run checked reproductions of ML-theory papers.\n\n"
+    "Exit codes: 0 completed; 1 a claim failed (with --strict); 2 bad input; 3 the experiment crashed.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+out_console = Console()
+err_console = Console(stderr=True)
+
+
+def fail_bad_input(err: Exception) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/bold red] {err}", highlight=False)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+@app.command("list")
+def list_cmd(
+    topic: Annotated[str | None, typer.Option(help="only experiments of this topic")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON on stdout")] = False,
+) -> None:
+    """List every experiment: name, title, topic, paper, scales and claims."""
+    from mltheory.lab import registry
+
+    try:
+        exps = registry.all_experiments()
+        if topic is not None and topic not in registry.topics():
+            from mltheory.lab.errors import unknown
+
+            raise unknown("topic", topic, registry.topics())
+    except BadInput as e:
+        raise fail_bad_input(e) from None
+    exps = [e for e in exps if topic is None or e.topic == topic]
+    if as_json:
+        print_json([e.describe() for e in exps])
+        return
+    table = Table(title=f"{len(exps)} experiments")
+    for col in ("name", "topic", "title", "paper", "claims"):
+        table.add_column(col, overflow="fold")
+    for e in exps:
+        p = e.paper
+        table.add_row(
+            e.name,
+            e.topic,
+            e.title,
+            f"{p.authors} {p.year}" + (f" (arXiv:{p.arxiv})" if p.arxiv else ""),
+            str(len(e.claims)),
+        )
+    out_console.print(table)
+
+
+@app.command()
+def show(
+    name: Annotated[str, typer.Argument(help="experiment name (see `mlt list`)")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON on stdout")] = False,
+) -> None:
+    """Show an experiment: its paper, config fields (type, default, bounds), scales and claims."""
+    from mltheory.lab import registry
+
+    try:
+        exp = registry.get(name)
+    except BadInput as e:
+        raise fail_bad_input(e) from None
+    fields = []
+    for fname, info in exp.config.model_fields.items():
+        bounds = {}
+        for m in info.metadata:
+            for attr in ("ge", "gt", "le", "lt"):
+                if getattr(m, attr, None) is not None:
+                    bounds[attr] = getattr(m, attr)
+        ann = info.annotation
+        fields.append(
+            {
+                "name": fname,
+                "type": getattr(ann, "__name__", str(ann).replace("typing.", "")),
+                "default": info.default,
+                "bounds": bounds,
+                "description": info.description or "",
+            }
+        )
+    data = {**exp.describe(), "config": fields, "scale_overrides": exp.scales, "doc": exp.doc}
+    if as_json:
+        print_json(data)
+        return
+    p = exp.paper
+    out_console.print(f"[bold]{exp.name}[/bold] — {exp.title}")
+    out_console.print(
+        f"{p.authors} ({p.year}). {p.title}. {p.url or ''}\nreproduces: {p.reproduces}\n"
+    )
+    t = Table(title="config")
+    for col in ("field", "type", "default", "bounds", "description"):
+        t.add_column(col, overflow="fold")
+    for f in fields:
+        t.add_row(
+            f["name"],
+            f["type"],
+            repr(f["default"]),
+            ", ".join(f"{k} {v}" for k, v in f["bounds"].items()),
+            f["description"],
+        )
+    out_console.print(t)
+    s = Table(title="scales (overrides of the defaults; cpu is the default scale)")
+    s.add_column("scale")
+    s.add_column("overrides", overflow="fold")
+    for scale, ov in exp.scales.items():
+        s.add_row(scale, ", ".join(f"{k}={v}" for k, v in ov.items()) or "(defaults)")
+    out_console.print(s)
+    c = Table(title="claims")
+    for col in ("id", "statement", "paper", "checked at"):
+        c.add_column(col, overflow="fold")
+    for cl in exp.claims:
+        c.add_row(cl.id, cl.statement, cl.paper_value, ", ".join(cl.scales))
+    out_console.print(c)
+
+
+def _overrides(sets: list[str] | None) -> dict[str, Any]:
+    from mltheory.lab.runner import parse_override
+
+    return dict(parse_override(s) for s in sets or [])
+
+
+@app.command("run")
+def run_cmd(
+    name: Annotated[str, typer.Argument(help="experiment name (see `mlt list`)")],
+    scale: Annotated[
+        str, typer.Option(help="smoke (seconds), cpu (minutes on a laptop), paper (GPU)")
+    ] = "cpu",
+    seed: Annotated[int, typer.Option(help="seed for Python, NumPy and torch")] = 0,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="override a config field: FIELD=VALUE (repeatable)"),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="run directory (default: a new one in the run store); "
+            "an interrupted run resumes when given the same --out"
+        ),
+    ] = None,
+    device: Annotated[
+        str | None, typer.Option(help="cpu or cuda (default: cuda when present)")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print result.json on stdout (nothing else)")
+    ] = False,
+    strict: Annotated[bool, typer.Option(help="exit 1 if a checked claim fails")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bars")] = False,
+    fresh: Annotated[
+        bool, typer.Option(help="discard what --out holds instead of resuming")
+    ] = False,
+) -> None:
+    """Run one experiment, check its claims, write DIR/result.json, metrics.jsonl and figures."""
+    from mltheory.lab import runner
+    from mltheory.lab.report import print_result
+
+    try:
+        prep = runner.prepare(name, scale, seed, _overrides(set_), out, device, fresh)
+    except BadInput as e:
+        raise fail_bad_input(e) from None
+    if fresh and prep.out_dir.exists():
+        import shutil
+
+        shutil.rmtree(prep.out_dir)
+    try:
+        result = runner.execute(prep, quiet=quiet or as_json)
+    except KeyboardInterrupt:
+        err_console.print(
+            f"interrupted; rerun with --out {prep.out_dir} to resume from the last checkpoint"
+        )
+        raise typer.Exit(130) from None
+    except BadInput as e:
+        raise fail_bad_input(e) from None
+    except Exception:
+        err_console.print(traceback.format_exc(), highlight=False)
+        err_console.print(f"[bold red]{name} crashed[/bold red]; partial output in {prep.out_dir}")
+        raise typer.Exit(EXIT_CRASHED) from None
+    if as_json:
+        print_json(result.as_dict())
+    else:
+        print_result(result, out_console)
+    if strict and not result.passed:
+        raise typer.Exit(EXIT_CLAIM_FAILED)
+
+
+@app.command()
+def reproduce(
+    scale: Annotated[str, typer.Option(help="smoke, cpu or paper")] = "cpu",
+    topic: Annotated[str | None, typer.Option(help="only experiments of this topic")] = None,
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="output directory; rerunning with the same --out skips finished experiments"
+        ),
+    ] = Path("reproduction"),
+    seed: Annotated[int, typer.Option(help="seed for every experiment")] = 0,
+    device: Annotated[
+        str | None, typer.Option(help="cpu or cuda (default: cuda when present)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print summary.json on stdout")] = False,
+    strict: Annotated[
+        bool, typer.Option(help="exit 1 if any claim failed or any experiment crashed")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bars")] = False,
+) -> None:
+    """Run the catalog (or one topic) and write DIR/summary.json and a self-contained DIR/report.html."""
+    from mltheory.lab.reproduce import reproduce_catalog
+
+    try:
+        summary = reproduce_catalog(
+            scale=scale,
+            topic=topic,
+            out=out,
+            seed=seed,
+            device=device,
+            quiet=quiet or as_json,
+            console=err_console if as_json else out_console,
+        )
+    except BadInput as e:
+        raise fail_bad_input(e) from None
+    if as_json:
+        print_json(summary)
+    if strict and any(
+        e["status"] != "completed" or e.get("failed") for e in summary["experiments"]
+    ):
+        raise typer.Exit(EXIT_CLAIM_FAILED)
+
+
+@app.command()
+def report(
+    path: Annotated[
+        Path, typer.Argument(help="a run directory (with result.json) or a reproduce directory")
+    ],
+    fmt: Annotated[str, typer.Option("--format", help="table, markdown, html or json")] = "table",
+) -> None:
+    """Show a finished run's verdicts again, or rebuild a reproduce directory's report.html."""
+    from mltheory.lab import report as rep
+    from mltheory.lab.runner import Result
+
+    if fmt not in ("table", "markdown", "html", "json"):
+        raise fail_bad_input(
+            BadInput(f"unknown --format {fmt!r}; allowed: table, markdown, html, json")
+        )
+    if (path / "summary.json").exists():
+        from mltheory.lab.reproduce import write_report
+
+        html_path = write_report(path)
+        out_console.print(f"report: {html_path}")
+        return
+    if not (path / "result.json").exists():
+        raise fail_bad_input(
+            BadInput(f"{path} holds neither result.json (a run) nor summary.json (a reproduction)")
+        )
+    result = Result.load(path)
+    if fmt == "json":
+        print_json(result.as_dict())
+    elif fmt == "markdown":
+        sys.stdout.write(rep.result_markdown(result))
+    elif fmt == "html":
+        sys.stdout.write(rep.result_html(result))
+    else:
+        rep.print_result(result, out_console)
+
+
+@app.command()
+def runs(
+    experiment: Annotated[str | None, typer.Option(help="only runs of this experiment")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="running, completed or interrupted-or-failed")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="at most this many, newest first")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON on stdout")] = False,
+) -> None:
+    """List runs recorded in the run store's index."""
+    from mltheory.lab.store import RunIndex
+
+    rows = RunIndex().query(experiment, status, limit)
+    if as_json:
+        print_json(rows)
+        return
+    t = Table(title="runs")
+    for col in ("started", "experiment", "scale", "seed", "status", "pass/fail", "dir"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        pf = "" if r["claims_passed"] is None else f"{r['claims_passed']}/{r['claims_failed']}"
+        t.add_row(
+            r["started"], r["experiment"], r["scale"], str(r["seed"]), r["status"], pf, r["dir"]
+        )
+    out_console.print(t)
+
+
+@app.command()
+def portal(
+    what: Annotated[
+        str | None, typer.Argument(help="`demo` loads the Spring 2021 offering first")
+    ] = None,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    demo: Annotated[bool, typer.Option(help="load the Spring 2021 demo offering")] = False,
+) -> None:
+    """Start the web portal locally (SQLite in your data directory, email printed to the console)."""
+    if what not in (None, "demo"):
+        raise fail_bad_input(BadInput(f"unknown argument {what!r}; allowed: demo"))
+    try:
+        from mltheory.portal.server import serve
+    except ImportError as e:
+        raise fail_bad_input(
+            BadInput(f"the portal needs its extra: pip install 'mltheory[portal]' ({e})")
+        ) from None
+    serve(host=host, port=port, demo=demo or what == "demo")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,45 @@
+"""MNIST-1D (Greydanus 2020), generated offline by the ``mnist1d`` package and cached.
+
+The package's procedural generator makes the dataset from its built-in templates, so nothing is
+downloaded. The result is cached as ``.npz`` in the user's cache directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+from platformdirs import user_cache_dir
+
+from mltheory.lab.data.arrays import ClassificationData
+
+
+def cache_dir() -> Path:
+    d = Path(user_cache_dir("mltheory", "mltheory")) / "datasets"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def load_mnist1d(
+    num_samples: int = 5000, train_split: float = 0.8, seed: int = 42
+) -> ClassificationData:
+    """MNIST-1D: 40-dimensional 1-D signals of the 10 digits (defaults: the paper's 4000/1000 split)."""
+    from mnist1d.data import get_dataset_args, make_dataset
+
+    args = get_dataset_args()
+    args.num_samples, args.train_split, args.seed = num_samples, train_split, seed
+    key = hashlib.sha1(json.dumps(sorted(vars(args).items()), default=str).encode()).hexdigest()[
+        :12
+    ]
+    path = cache_dir() / f"mnist1d-{key}.npz"
+    if path.exists():
+        d = np.load(path)
+    else:
+        made = make_dataset(args)
+        d = {k: made[k] for k in ("x", "y", "x_test", "y_test")}
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, **d)
+        tmp.replace(path)
+    return ClassificationData.from_numpy("mnist1d", d["x"], d["y"], d["x_test"], d["y_test"], 10)

@@ -1,0 +1,1 @@
+"""The catalog of experiments, one module each, grouped by topic."""

@@ -1,0 +1,8 @@
+"""Models used across the catalog."""
+
+from mltheory.lab.nn.cnn import SmallCNN
+from mltheory.lab.nn.deep_linear import DeepLinear
+from mltheory.lab.nn.mlp import MLP
+from mltheory.lab.nn.random_features import RandomFeatures
+
+__all__ = ["MLP", "DeepLinear", "RandomFeatures", "SmallCNN"]

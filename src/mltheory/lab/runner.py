@@ -1,0 +1,304 @@
+"""Running one experiment: resolve its config, run it in a run directory, check its claims.
+
+Everything that can be wrong with the input is checked in :func:`prepare` before any work
+starts, so bad input costs nothing and leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import torch
+from pydantic import ValidationError
+
+import mltheory
+from mltheory.lab import registry
+from mltheory.lab.context import RunContext, resolve_device
+from mltheory.lab.errors import BadInput, unknown
+from mltheory.lab.spec import SCALE_NAMES, ClaimResult, Experiment, ExperimentConfig
+from mltheory.lab.store import (
+    CONFIG_FILE,
+    RESULT_FILE,
+    RunIndex,
+    default_run_dir,
+    read_json,
+    write_json_atomic,
+)
+
+
+@dataclass
+class Result:
+    """A finished run: what was measured and what the paper's claims say about it."""
+
+    experiment: str
+    scale: str
+    seed: int
+    config: dict[str, Any]
+    metrics: dict[str, Any]
+    claims: list[ClaimResult]
+    figures: list[str]
+    started: str
+    duration_s: float
+    versions: dict[str, str]
+    out_dir: Path | None = None
+    resumed: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        """True when no checked claim failed."""
+        return all(c.passed is not False for c in self.claims)
+
+    @property
+    def failed_claims(self) -> list[ClaimResult]:
+        return [c for c in self.claims if c.passed is False]
+
+    def figure_paths(self) -> list[Path]:
+        base = self.out_dir or Path(".")
+        return [base / f for f in self.figures]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "experiment": self.experiment,
+            "scale": self.scale,
+            "seed": self.seed,
+            "config": self.config,
+            "metrics": self.metrics,
+            "claims": [c.as_dict() for c in self.claims],
+            "figures": self.figures,
+            "started": self.started,
+            "duration_s": self.duration_s,
+            "versions": self.versions,
+            "resumed": self.resumed,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], out_dir: Path | None = None) -> Result:
+        return cls(
+            experiment=d["experiment"],
+            scale=d["scale"],
+            seed=d["seed"],
+            config=d["config"],
+            metrics=d["metrics"],
+            claims=[ClaimResult(**c) for c in d["claims"]],
+            figures=d["figures"],
+            started=d["started"],
+            duration_s=d["duration_s"],
+            versions=d["versions"],
+            out_dir=out_dir,
+            resumed=d.get("resumed", False),
+        )
+
+    @classmethod
+    def load(cls, run_dir: str | Path) -> Result:
+        run_dir = Path(run_dir)
+        return cls.from_dict(read_json(run_dir / RESULT_FILE), out_dir=run_dir)
+
+    def _repr_html_(self) -> str:  # Jupyter
+        from mltheory.lab.report import result_html
+
+        return result_html(self, embed_figures=True)
+
+    def __repr__(self) -> str:
+        verdicts = ", ".join(f"{c.id}={c.verdict}" for c in self.claims)
+        return f"Result({self.experiment!r}, scale={self.scale!r}, seed={self.seed}, {verdicts})"
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``FIELD=VALUE`` from the command line. VALUE is read as JSON when it parses (numbers,
+    lists, true/false), else kept as a string for pydantic to validate."""
+    if "=" not in text:
+        raise BadInput(f"--set expects FIELD=VALUE, got {text!r}")
+    key, raw = text.split("=", 1)
+    key = key.strip().replace("-", "_")
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return key, value
+
+
+def resolve_config(exp: Experiment, scale: str, overrides: dict[str, Any]) -> ExperimentConfig:
+    """The experiment's config at ``scale`` with ``overrides`` applied, validated."""
+    if scale not in SCALE_NAMES:
+        raise unknown("scale", scale, SCALE_NAMES)
+    fields = exp.config.model_fields
+    for key in overrides:
+        if key not in fields:
+            raise unknown(f"config field of {exp.name}:", key, fields)
+    values = {**exp.scales[scale], **overrides}
+    try:
+        return exp.config(**values)
+    except ValidationError as err:
+        problems = []
+        for e in err.errors():
+            loc = ".".join(str(p) for p in e["loc"])
+            info = fields.get(str(e["loc"][0])) if e["loc"] else None
+            allowed = _describe_allowed(info) if info else ""
+            problems.append(f"{loc}={e.get('input')!r}: {e['msg']}{allowed}")
+        raise BadInput(f"invalid config for {exp.name}: " + "; ".join(problems)) from None
+
+
+def _describe_allowed(info: Any) -> str:
+    parts = [f"type {getattr(info.annotation, '__name__', str(info.annotation))}"]
+    for m in info.metadata:
+        for attr, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            if getattr(m, attr, None) is not None:
+                parts.append(f"{sym} {getattr(m, attr)}")
+    return f" (allowed: {', '.join(parts)})"
+
+
+def versions() -> dict[str, str]:
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "mltheory": mltheory.__version__,
+    }
+
+
+@dataclass
+class PreparedRun:
+    exp: Experiment
+    cfg: ExperimentConfig
+    scale: str
+    seed: int
+    out_dir: Path
+    device: torch.device
+
+
+def prepare(
+    name: str,
+    scale: str = "cpu",
+    seed: int = 0,
+    overrides: dict[str, Any] | None = None,
+    out_dir: str | Path | None = None,
+    device: str | None = None,
+    fresh: bool = False,
+) -> PreparedRun:
+    """Validate everything about a run before any work starts (raises :class:`BadInput`)."""
+    exp = registry.get(name)
+    if seed < 0:
+        raise BadInput(f"--seed must be a non-negative integer, got {seed}")
+    cfg = resolve_config(exp, scale, overrides or {})
+    dev = resolve_device(device)
+    check_data = getattr(exp.config, "check_data", None)
+    if callable(check_data):
+        check_data(cfg)  # e.g. dataset files present; raises BadInput naming what is missing
+    out = Path(out_dir) if out_dir is not None else default_run_dir(exp.name, scale, seed)
+    if out.exists() and not fresh:
+        _check_same_run(out, exp.name, scale, seed, cfg)
+    return PreparedRun(exp, cfg, scale, seed, out, dev)
+
+
+def _check_same_run(out: Path, name: str, scale: str, seed: int, cfg: ExperimentConfig) -> None:
+    """An existing directory may only be resumed by the very same run."""
+    cfg_file = out / CONFIG_FILE
+    if not cfg_file.exists():
+        return
+    old = read_json(cfg_file)
+    new = {"experiment": name, "scale": scale, "seed": seed, "config": cfg.model_dump(mode="json")}
+    diffs = [k for k in ("experiment", "scale", "seed") if old.get(k) != new[k]]
+    diffs += [
+        f"config.{k}" for k in new["config"] if old.get("config", {}).get(k) != new["config"][k]
+    ]
+    if diffs:
+        raise BadInput(
+            f"{out} holds a different run (differs in: {', '.join(diffs)}); "
+            "use another --out, or --fresh to discard it"
+        )
+
+
+def execute(prep: PreparedRun, quiet: bool = False) -> Result:
+    """Run a prepared experiment to completion, resuming from a checkpoint in its directory."""
+    exp, cfg, out = prep.exp, prep.cfg, prep.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    old_result = out / RESULT_FILE
+    old_result.unlink(missing_ok=True)  # a rerun replaces a finished result
+    write_json_atomic(
+        out / CONFIG_FILE,
+        {
+            "experiment": exp.name,
+            "scale": prep.scale,
+            "seed": prep.seed,
+            "config": cfg.model_dump(mode="json"),
+        },
+    )
+    index = RunIndex()
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    ctx = RunContext(out, seed=prep.seed, device=prep.device, quiet=quiet, scale=prep.scale)
+    if not ctx.checkpoint_path.exists():
+        ctx.metrics_path.unlink(missing_ok=True)
+    index.record(out, exp.name, prep.scale, prep.seed, "running", started)
+    t0 = time.perf_counter()
+    try:
+        metrics = exp.fn(cfg, ctx)
+    except BaseException:
+        index.record(out, exp.name, prep.scale, prep.seed, "interrupted-or-failed", started)
+        raise
+    duration = time.perf_counter() - t0
+    claims = exp.evaluate(metrics, prep.scale)
+    result = Result(
+        experiment=exp.name,
+        scale=prep.scale,
+        seed=prep.seed,
+        config=cfg.model_dump(mode="json"),
+        metrics={k: _plain_metric(v) for k, v in metrics.items()},
+        claims=claims,
+        figures=list(ctx.figures),
+        started=started,
+        duration_s=round(duration, 3),
+        versions=versions(),
+        out_dir=out,
+        resumed=ctx.resumed_from is not None,
+    )
+    write_json_atomic(out / RESULT_FILE, result.as_dict())
+    ctx.clear_checkpoint()
+    index.record(
+        out,
+        exp.name,
+        prep.scale,
+        prep.seed,
+        "completed",
+        started,
+        result.duration_s,
+        sum(c.passed is True for c in claims),
+        sum(c.passed is False for c in claims),
+    )
+    return result
+
+
+def _plain_metric(v: Any) -> Any:
+    from mltheory.lab.spec import _plain
+
+    return _plain(v)
+
+
+def run(
+    name: str,
+    scale: str = "cpu",
+    seed: int = 0,
+    *,
+    out: str | Path | None = None,
+    device: str | None = None,
+    quiet: bool = True,
+    fresh: bool = False,
+    **overrides: Any,
+) -> Result:
+    """Run an experiment from Python (e.g. a notebook) and return its :class:`Result`.
+
+    >>> r = run("min-norm", scale="smoke", seed=0)        # doctest: +SKIP
+    >>> r.claims[0].passed, r.metrics["rel_err_to_pinv"]    # doctest: +SKIP
+    """
+    prep = prepare(name, scale, seed, overrides, out, device, fresh)
+    return execute(prep, quiet=quiet)
+
+
+def format_exception() -> str:
+    return traceback.format_exc()

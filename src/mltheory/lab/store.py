@@ -1,0 +1,117 @@
+"""The run store: one directory per run plus a SQLite index to query runs.
+
+A run directory holds ``config.json`` (written first), ``metrics.jsonl``, figures, a
+``checkpoint.pt`` while the run is unfinished, and ``result.json`` (written last, atomically)
+once it completed. The index (``index.sqlite`` in the store root) records every run wherever
+its directory is, so ``mlt runs`` can list and filter them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_data_dir
+
+RESULT_FILE = "result.json"
+CONFIG_FILE = "config.json"
+
+
+def store_root() -> Path:
+    """``$MLT_HOME`` if set, else the user's data directory (e.g. ``~/.local/share/mltheory``)."""
+    root = Path(os.environ.get("MLT_HOME") or user_data_dir("mltheory", "mltheory"))
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def default_run_dir(experiment: str, scale: str, seed: int) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    return store_root() / "runs" / experiment / f"{stamp}-{scale}-seed{seed}"
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON so that a reader (or a kill) never sees a half-written file."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text())
+
+
+class RunIndex:
+    """The SQLite index of runs. Cheap to open; one row per run directory."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or store_root() / "index.sqlite"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute(
+                """CREATE TABLE IF NOT EXISTS runs (
+                    dir TEXT PRIMARY KEY,
+                    experiment TEXT NOT NULL,
+                    scale TEXT NOT NULL,
+                    seed INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    started TEXT NOT NULL,
+                    duration_s REAL,
+                    claims_passed INTEGER,
+                    claims_failed INTEGER
+                )"""
+            )
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=30)
+
+    def record(
+        self,
+        run_dir: Path,
+        experiment: str,
+        scale: str,
+        seed: int,
+        status: str,
+        started: str | None = None,
+        duration_s: float | None = None,
+        claims_passed: int | None = None,
+        claims_failed: int | None = None,
+    ) -> None:
+        started = started or datetime.now(timezone.utc).isoformat()
+        with self._connect() as db:
+            db.execute(
+                """INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?)
+                   ON CONFLICT(dir) DO UPDATE SET status=excluded.status,
+                   duration_s=excluded.duration_s, claims_passed=excluded.claims_passed,
+                   claims_failed=excluded.claims_failed""",
+                (
+                    str(Path(run_dir).resolve()),
+                    experiment,
+                    scale,
+                    seed,
+                    status,
+                    started,
+                    duration_s,
+                    claims_passed,
+                    claims_failed,
+                ),
+            )
+
+    def query(
+        self, experiment: str | None = None, status: str | None = None, limit: int = 50
+    ) -> list[dict[str, Any]]:
+        sql, args = "SELECT * FROM runs WHERE 1=1", []
+        if experiment:
+            sql += " AND experiment = ?"
+            args.append(experiment)
+        if status:
+            sql += " AND status = ?"
+            args.append(status)
+        sql += " ORDER BY started DESC LIMIT ?"
+        args.append(limit)
+        with self._connect() as db:
+            db.row_factory = sqlite3.Row
+            return [dict(r) for r in db.execute(sql, args)]
