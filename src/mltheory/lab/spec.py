@@ -131,7 +131,7 @@ class Experiment:
         missing = [s for s in SCALE_NAMES if s not in self.scales]
         if missing:
             raise TypeError(f"experiment {self.name}: SCALES lacks {missing}")
-        for scale, overrides in self.scales.items():
+        for overrides in self.scales.values():
             # Fails at import time (in the tests) if a scale names a field that does not exist.
             self.config(**overrides)
         ids = [c.id for c in self.claims]

@@ -135,15 +135,16 @@ def train_classifier(
             step += 1
             advance(1)
             if ctx is not None:
+                # The lambda runs (if at all) inside this call, so late binding is harmless.
                 ctx.save_phase_state(
-                    lambda: {
+                    lambda: {  # noqa: B023
                         "model": model.state_dict(),
                         "optimizer": opt.state_dict(),
                         "generator": generator.get_state(),
                         "history": hist,
-                        "step": step,
-                        "order": order,
-                        "pos": pos,
+                        "step": step,  # noqa: B023
+                        "order": order,  # noqa: B023
+                        "pos": pos,  # noqa: B023
                     }
                 )
         if not hist.step or hist.step[-1] != step:
