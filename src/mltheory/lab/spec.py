@@ -126,6 +126,12 @@ class Experiment:
     fn: Callable[..., dict[str, Any]]
     module: str = ""
     lectures: tuple[str, ...] = field(default_factory=tuple)
+    # Optional population runner for sweeps: ``run_batch(cfgs, seeds, ctx) -> [metrics, ...]``
+    # runs several cells at once. Cells may be batched together when their configs differ only
+    # in ``batch_fields`` (and the seed); each cell's metrics are checked against the claims
+    # exactly as if ``fn`` had produced them.
+    batch_fields: tuple[str, ...] = ()
+    run_batch: Callable[..., list[dict[str, Any]]] | None = None
 
     def __post_init__(self) -> None:
         missing = [s for s in SCALE_NAMES if s not in self.scales]
@@ -202,6 +208,8 @@ def experiment(
     scales: dict[str, dict[str, Any]],
     claims: list[Claim],
     lectures: tuple[str, ...] = (),
+    batch_fields: tuple[str, ...] = (),
+    run_batch: Callable[..., list[dict[str, Any]]] | None = None,
 ) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
     """Register ``run`` as the experiment ``name`` (discovered by :mod:`mltheory.lab.registry`)."""
 
@@ -220,6 +228,8 @@ def experiment(
                 fn=fn,
                 module=fn.__module__,
                 lectures=lectures,
+                batch_fields=batch_fields,
+                run_batch=run_batch,
             )
         )
         fn.experiment_name = name  # type: ignore[attr-defined]
