@@ -19,3 +19,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The whole suite signs in from 127.0.0.1 through one in-process cache; rate limits would trip
 # on unrelated tests. tests/portal/accounts turns them back on to test them.
 RATELIMIT_ENABLE = False
+# Django's live test server (browser tests) serves MEDIA_URL out of MEDIA_ROOT and crashes on
+# every request when MEDIA_URL is None. A URL on another, unresolvable host makes it serve
+# nothing, so uploads stay reachable only through permission-checked views, as in production.
+MEDIA_URL = "http://uploads.invalid/"
