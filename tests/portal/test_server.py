@@ -1,0 +1,170 @@
+"""Running the portal: the demo loader, the SQLite default, and the production settings check.
+
+The subprocess tests matter when CI runs the suite on PostgreSQL: they still cover SQLite
+(the embedded default) and the production settings module, which the test settings replace.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from mltheory.portal import server
+from mltheory.portal.courses.models import Assignment, Course, Lecture, Offering
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("MLT_PORTAL_", "DJANGO_", "DATABASE_URL", "SECRET_KEY"))
+        and k not in {"ALLOWED_HOSTS", "EMAIL_HOST", "SITE_URL", "CSRF_TRUSTED_ORIGINS"}
+    }
+    env.update(extra)
+    return env
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+PRODUCTION_ENV = {
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "example.org",
+    "SITE_URL": "https://example.org",
+    "DATABASE_URL": "postgres://portal:secret@db.example.org:5432/portal",
+}
+
+
+def test_check_deploy_passes_with_production_settings():
+    result = _run(
+        ["-m", "mltheory.portal", "check", "--deploy", "--fail-level", "WARNING"],
+        _clean_env(**PRODUCTION_ENV),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_flags_debug_so_the_check_above_means_something():
+    result = _run(
+        ["-m", "mltheory.portal", "check", "--deploy", "--fail-level", "WARNING"],
+        _clean_env(**PRODUCTION_ENV, MLT_PORTAL_DEBUG="1"),
+    )
+    assert result.returncode != 0
+    assert "security.W018" in result.stdout + result.stderr  # DEBUG on in deployment
+
+
+def test_production_settings_refuse_to_start_without_secret_key():
+    env = _clean_env(**PRODUCTION_ENV)
+    del env["SECRET_KEY"]
+    result = _run(["-m", "mltheory.portal", "check"], env)
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_fresh_sqlite_default_migrates_and_loads_the_demo(tmp_path):
+    """The embedded default: no DATABASE_URL, SQLite under MLT_PORTAL_DATA_DIR."""
+    script = textwrap.dedent(
+        """
+        from mltheory.portal import server
+        server.setup_django(local=True)
+        from django.conf import settings
+        print("ENGINE", settings.DATABASES["default"]["ENGINE"])
+        server.prepare_database(verbosity=0)
+        server.load_demo()
+        server.load_demo()
+        from mltheory.portal.courses.models import Course, Lecture
+        cs = Course.objects.get(slug="cs229br")
+        print("COURSES", Course.objects.count(), "LECTURES", cs.lectures.count())
+        from django.test import Client
+        print("HOME", Client().get("/").status_code)
+        """
+    )
+    result = _run(["-c", script], _clean_env(MLT_PORTAL_DATA_DIR=str(tmp_path)))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ENGINE django.db.backends.sqlite3" in result.stdout
+    assert (tmp_path / "portal" / "portal.sqlite3").exists()
+    assert "COURSES 2 LECTURES 12" in result.stdout
+    assert "HOME 200" in result.stdout
+
+
+@pytest.mark.django_db
+def test_load_demo_is_idempotent_with_real_facts(capsys):
+    server.load_demo()
+    server.load_demo()
+    offering = Offering.objects.get()
+    assert offering.slug == "spring-2021" and offering.is_current
+    cs229br = Course.objects.get(slug="cs229br")
+    mit18408 = Course.objects.get(slug="18408")
+    assert (cs229br.instructor, mit18408.instructor) == ("Boaz Barak", "Ankur Moitra")
+    assert cs229br.meeting_summary == "Mondays 12:00–15:00 Eastern"
+    assert mit18408.meeting_summary == "Wednesdays 12:00–15:00 Eastern"
+    lectures = list(cs229br.lectures.all())
+    assert len(lectures) == 12 and Lecture.objects.count() == 12
+    # 12:00 Eastern stored as UTC: 17:00 before daylight saving, 16:00 after.
+    assert lectures[0].starts_at.isoformat() == "2021-01-25T17:00:00+00:00"
+    assert lectures[-1].starts_at.isoformat() == "2021-04-26T16:00:00+00:00"
+    assert lectures[-1].title == "The statistical physics view of machine learning"
+    shared = [lecture for lecture in lectures if lecture.is_shared()]
+    assert len(shared) == 1 and list(mit18408.lectures.all()) == shared
+    pset0 = Assignment.objects.get()
+    assert set(pset0.courses.all()) == {cs229br, mit18408}
+    assert "Demo: Spring 2021 with 2 courses loaded." in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_load_demo_skips_absent_sister_demos_but_not_broken_ones(monkeypatch, capsys):
+    import importlib
+
+    real_import_module = importlib.import_module
+
+    def fake_import(name, *args):
+        if name == "mltheory.portal.seminars.demo":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        if name == "mltheory.portal.admissions.demo":
+            raise ModuleNotFoundError(
+                "No module named 'missing_dependency'", name="missing_dependency"
+            )
+        return real_import_module(name, *args)
+
+    monkeypatch.setattr(server.importlib, "import_module", fake_import)
+    with pytest.raises(ModuleNotFoundError, match="missing_dependency"):
+        server.load_demo()
+
+    def only_seminars_absent(name, *args):
+        if name in {"mltheory.portal.seminars.demo", "mltheory.portal.admissions.demo"}:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return real_import_module(name, *args)
+
+    monkeypatch.setattr(server.importlib, "import_module", only_seminars_absent)
+    server.load_demo()
+    out = capsys.readouterr().out
+    assert "no seminars demo data yet" in out and "no admissions demo data yet" in out
+
+
+def test_serve_migrates_loads_demo_and_runs_without_autoreload(monkeypatch):
+    calls = []
+    monkeypatch.setattr(server, "setup_django", lambda local: calls.append(("setup", local)))
+    monkeypatch.setattr(server, "prepare_database", lambda: calls.append(("migrate",)))
+    monkeypatch.setattr(server, "load_demo", lambda: calls.append(("demo",)))
+    import django.core.management
+
+    monkeypatch.setattr(
+        django.core.management,
+        "call_command",
+        lambda *args, **kwargs: calls.append(("command", *args, kwargs)),
+    )
+    server.serve(host="127.0.0.1", port=8123, demo=True)
+    assert calls == [
+        ("setup", True),
+        ("migrate",),
+        ("demo",),
+        ("command", "runserver", "127.0.0.1:8123", {"use_reloader": False}),
+    ]
