@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 from unittest import mock
 
@@ -10,6 +12,7 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from mltheory.portal.seminars.models import OutgoingEmail
@@ -113,3 +116,33 @@ def test_send_outbox_loop_sends_and_stops_cleanly(queued):
     ):
         call_command("send_outbox", "--loop", "--interval", "0", stdout=mock.MagicMock())
     assert len(mail.outbox) == 3
+
+
+class SlowLocmem(LocmemBackend):
+    def send_messages(self, messages):
+        time.sleep(0.05)  # long enough for the other worker to reach the same rows
+        return super().send_messages(messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_send_each_row_once(make_talk, make_subscriber):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent workers need row locks (SKIP LOCKED): PostgreSQL only")
+    for n in range(6):
+        make_subscriber(f"s{n}@example.edu")
+    make_talk().announce()
+
+    def worker():
+        try:
+            OutgoingEmail.objects.send_due(connection=SlowLocmem())
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    sent_to = sorted(m.to[0] for m in mail.outbox)
+    assert sent_to == [f"s{n}@example.edu" for n in range(6)]
+    assert set(OutgoingEmail.objects.values_list("status", flat=True)) == {"sent"}

@@ -105,3 +105,29 @@ def test_demo_load_is_idempotent_and_marks_examples():
     past = list(Talk.objects.past())
     assert past and all(t.recording_url for t in past)
     assert Talk.objects.upcoming().filter(starts_at__gt=timezone.now()).count() >= 2
+
+
+def test_admin_pages_for_the_seminar_models_render(admin_client, make_talk, make_subscriber):
+    talk = make_talk()
+    make_subscriber()
+    talk.announce()
+    for name in ("talk", "subscriber", "outgoingemail"):
+        assert admin_client.get(reverse(f"admin:seminars_{name}_changelist")).status_code == 200
+    assert admin_client.get(reverse("admin:seminars_talk_add")).status_code == 200
+
+
+def test_admin_rejects_a_talk_that_ends_before_it_starts(admin_client):
+    response = admin_client.post(
+        reverse("admin:seminars_talk_add"),
+        {
+            "title": "Backwards",
+            "speakers": "Jane Doe (MIT)",
+            "starts_at_0": "2030-01-02",
+            "starts_at_1": "12:00",
+            "ends_at_0": "2030-01-02",
+            "ends_at_1": "11:00",
+        },
+    )
+    assert response.status_code == 200
+    assert "The talk must end after it starts." in response.content.decode()
+    assert not Talk.objects.exists()
