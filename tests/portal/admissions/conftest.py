@@ -92,7 +92,10 @@ def make_submitted(call, user, courses, institution="Harvard", late=False) -> Ap
 @pytest.fixture
 def staff(db):
     user = User.objects.create_user(
-        username="staff@harvard.edu", email="staff@harvard.edu", password="staff-pass-123", is_staff=True
+        username="staff@harvard.edu",
+        email="staff@harvard.edu",
+        password="staff-pass-123",
+        is_staff=True,
     )
     user.user_permissions.add(
         *Permission.objects.filter(

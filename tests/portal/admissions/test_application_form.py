@@ -137,7 +137,13 @@ def test_preferred_course_must_be_one_applied_to(client, call, courses, applican
     from mltheory.portal.courses.models import Course
 
     third = Course.objects.create(
-        offering=offering, code="X 1", slug="x1", title="x", institution="MIT", instructor="x", capacity=1
+        offering=offering,
+        code="X 1",
+        slug="x1",
+        title="x",
+        institution="MIT",
+        instructor="x",
+        capacity=1,
     )
     client.force_login(applicant)
     response = client.post(FORM_URL, complete_post(courses, preferred_course=third.pk))
@@ -161,7 +167,8 @@ def test_submitted_application_editable_before_full_consideration_only(
     application = make_submitted(call, applicant, courses)
     client.force_login(applicant)
     response = client.post(
-        FORM_URL, complete_post(courses, statement="Edited", pset0_theory=None, pset0_programming=None)
+        FORM_URL,
+        complete_post(courses, statement="Edited", pset0_theory=None, pset0_programming=None),
     )
     assert response.status_code == 302
     application.refresh_from_db()

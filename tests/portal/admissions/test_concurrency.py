@@ -40,7 +40,9 @@ def test_two_staff_admit_into_the_last_place_at_once(
     first = make_submitted(call, make_applicant("first@harvard.edu"), [cs229br])
     first.course_applications.get().decide(State.ADMITTED)  # 1 of 2 places taken
     contenders = [
-        make_submitted(call, make_applicant(f"c{i}@harvard.edu"), [cs229br]).course_applications.get()
+        make_submitted(
+            call, make_applicant(f"c{i}@harvard.edu"), [cs229br]
+        ).course_applications.get()
         for i in range(2)
     ]
 
@@ -76,6 +78,11 @@ def test_two_staff_admit_into_the_last_place_at_once(
 
     states = sorted(CourseApplication.objects.get(pk=ca.pk).state for ca in contenders)
     assert states == [State.ADMITTED, State.PENDING]
-    assert CourseApplication.objects.filter(course=cs229br, state__in=CourseApplication.SEAT_STATES).count() == 2
+    assert (
+        CourseApplication.objects.filter(
+            course=cs229br, state__in=CourseApplication.SEAT_STATES
+        ).count()
+        == 2
+    )
     refused = [page for page in results.values() if "is full: 2 of 2 places are taken" in page]
     assert len(refused) == 1

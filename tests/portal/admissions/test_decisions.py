@@ -24,8 +24,9 @@ def cs229br_applications(call, courses):
     """Four submitted applications to CS 229br (capacity 2)."""
     cs229br = courses[0]
     return [
-        make_submitted(call, make_applicant(f"student{i}@harvard.edu"), [cs229br])
-        .course_applications.get()
+        make_submitted(
+            call, make_applicant(f"student{i}@harvard.edu"), [cs229br]
+        ).course_applications.get()
         for i in range(4)
     ]
 
@@ -35,7 +36,9 @@ def _decide(course_application, decision, django_capture_on_commit_callbacks):
         course_application.decide(decision)
 
 
-def test_admit_up_to_capacity_then_refused(cs229br_applications, django_capture_on_commit_callbacks):
+def test_admit_up_to_capacity_then_refused(
+    cs229br_applications, django_capture_on_commit_callbacks
+):
     a, b, c, _ = cs229br_applications
     _decide(a, State.ADMITTED, django_capture_on_commit_callbacks)
     _decide(b, State.ADMITTED, django_capture_on_commit_callbacks)
@@ -139,7 +142,9 @@ def test_decision_email(cs229br_applications, django_capture_on_commit_callbacks
     assert "/apply/status/" in message.body
 
 
-def test_no_email_when_the_decision_is_refused(cs229br_applications, django_capture_on_commit_callbacks):
+def test_no_email_when_the_decision_is_refused(
+    cs229br_applications, django_capture_on_commit_callbacks
+):
     a, b, c, _ = cs229br_applications
     a.decide(State.ADMITTED)
     b.decide(State.ADMITTED)

@@ -40,7 +40,9 @@ def test_review_pages_need_permissions(client, courses, submitted, applicant):
     assert client.get(url).status_code == 403
     assert client.get(reverse("admissions:review_index")).status_code == 403
     assert client.get(reverse("admissions:export_csv", args=[courses[0].pk])).status_code == 403
-    response = client.post(reverse("admissions:decide", args=[submitted[0].pk]), {"decision": "admitted"})
+    response = client.post(
+        reverse("admissions:decide", args=[submitted[0].pk]), {"decision": "admitted"}
+    )
     assert response.status_code == 403
     submitted[0].refresh_from_db()
     assert submitted[0].state == State.PENDING
@@ -54,7 +56,9 @@ def test_viewer_without_decide_permission_cannot_decide(client, courses, submitt
     client.force_login(viewer)
     page = client.get(review_url(courses[0])).content.decode()
     assert "early@harvard.edu" in page and ">Admit<" not in page
-    response = client.post(reverse("admissions:decide", args=[submitted[0].pk]), {"decision": "admitted"})
+    response = client.post(
+        reverse("admissions:decide", args=[submitted[0].pk]), {"decision": "admitted"}
+    )
     assert response.status_code == 403
 
 

@@ -40,19 +40,24 @@ def smtp_server():
 
 
 @pytest.mark.django_db
-def test_admission_email_over_smtp(smtp_server, call, courses, applicant, django_capture_on_commit_callbacks):
+def test_admission_email_over_smtp(
+    smtp_server, call, courses, applicant, django_capture_on_commit_callbacks
+):
     controller, handler = smtp_server
     ca = make_submitted(call, applicant, courses[:1]).course_applications.get()
-    with override_settings(
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=controller.port,
-        EMAIL_USE_TLS=False,
-        EMAIL_HOST_USER="",
-        EMAIL_HOST_PASSWORD="",
-        EMAIL_TIMEOUT=10,
-        DEFAULT_FROM_EMAIL="staff@mltheory.example",
-    ), django_capture_on_commit_callbacks(execute=True):
+    with (
+        override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=controller.port,
+            EMAIL_USE_TLS=False,
+            EMAIL_HOST_USER="",
+            EMAIL_HOST_PASSWORD="",
+            EMAIL_TIMEOUT=10,
+            DEFAULT_FROM_EMAIL="staff@mltheory.example",
+        ),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         ca.decide(CourseApplication.State.ADMITTED)
 
     assert len(handler.envelopes) == 1

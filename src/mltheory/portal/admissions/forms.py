@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import F
 
 from mltheory.portal.accounts.models import EmailVerification
 from mltheory.portal.courses.models import Course
@@ -138,7 +139,8 @@ class ReviewFilterForm(forms.Form):
     SORTS = {
         "submitted": ("application__submitted_at", "pk"),
         "-submitted": ("-application__submitted_at", "-pk"),
-        "-score": ("-avg_score", "application__submitted_at"),
+        # Unscored applications last on every database (PostgreSQL puts NULLs first in DESC).
+        "-score": (F("avg_score").desc(nulls_last=True), "application__submitted_at"),
         "email": ("application__applicant__email",),
     }
 

@@ -1,0 +1,184 @@
+"""Sign-up with email verification, sign-in/out, rate limits and CSRF."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.core import mail
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from mltheory.portal.accounts.models import EmailVerification
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery 42"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # Rate-limit counters live in the cache, shared by every test in the process.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def sign_up(client, email="Ada@College.Harvard.edu"):
+    return client.post(
+        reverse("accounts:signup"),
+        {"email": email, "password1": PASSWORD, "password2": PASSWORD},
+    )
+
+
+def verification_path(message) -> str:
+    return re.search(r"https?://[^/\s]+(/accounts/verify/\S+/)", message.body).group(1)
+
+
+def test_sign_up_creates_an_unverified_account_and_emails_a_link(client):
+    response = sign_up(client)
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:verify_sent")
+    user = User.objects.get()
+    assert user.username == user.email == "ada@college.harvard.edu"
+    assert not EmailVerification.is_verified(user)
+    assert int(client.session["_auth_user_id"]) == user.pk  # signed in to save a draft
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ada@college.harvard.edu"]
+
+
+def test_the_link_verifies_once(client):
+    sign_up(client)
+    path = verification_path(mail.outbox[0])
+    response = client.get(path)
+    assert response.status_code == 302
+    user = User.objects.get()
+    assert EmailVerification.is_verified(user)
+    again = client.get(path)
+    assert again.status_code == 200 and "Already confirmed" in again.content.decode()
+
+
+def test_a_tampered_or_foreign_link_fails(client):
+    sign_up(client)
+    path = verification_path(mail.outbox[0])
+    bad = path.rstrip("/")[:-3] + "abc/"
+    response = client.get(bad)
+    assert response.status_code == 400
+    assert "not valid" in response.content.decode()
+    # Another user's uid with this token fails too.
+    other = User.objects.create_user("bob@mit.edu", "bob@mit.edu", PASSWORD)
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    parts = path.strip("/").split("/")
+    parts[2] = urlsafe_base64_encode(force_bytes(other.pk))
+    assert client.get("/" + "/".join(parts) + "/").status_code == 400
+    assert not EmailVerification.objects.exists()
+
+
+def test_a_link_sent_to_an_old_address_does_not_verify_the_new_one(client):
+    sign_up(client)
+    path = verification_path(mail.outbox[0])
+    user = User.objects.get()
+    user.email = "changed@mit.edu"
+    user.save()
+    assert client.get(path).status_code == 400
+    assert not EmailVerification.is_verified(user)
+
+
+def test_duplicate_email_refused(client):
+    sign_up(client)
+    other = Client()
+    response = sign_up(other, email="ADA@college.harvard.edu")
+    assert response.status_code == 200
+    assert "already exists" in str(response.context["form"].errors["email"])
+    assert User.objects.count() == 1
+
+
+def test_weak_password_refused(client):
+    response = client.post(
+        reverse("accounts:signup"),
+        {"email": "x@mit.edu", "password1": "12345678", "password2": "12345678"},
+    )
+    assert "password2" in response.context["form"].errors
+    assert not User.objects.exists()
+
+
+def test_resend_verification(client):
+    sign_up(client)
+    mail.outbox.clear()
+    response = client.post(
+        reverse("accounts:resend_verification"), {"next": "https://evil.example/"}
+    )
+    assert response["Location"] == reverse("accounts:verify_sent")  # no open redirect
+    assert len(mail.outbox) == 1
+    client.get(verification_path(mail.outbox[0]))
+    assert EmailVerification.is_verified(User.objects.get())
+
+
+def test_sign_in_with_email_in_any_case_and_sign_out(client):
+    User.objects.create_user("ada@mit.edu", "ada@mit.edu", PASSWORD)
+    response = client.post(
+        reverse("accounts:login"), {"username": "ADA@mit.edu", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
+    assert client.get(reverse("accounts:logout")).status_code == 405  # sign-out is a POST
+    client.post(reverse("accounts:logout"))
+    assert "_auth_user_id" not in client.session
+
+
+def test_forms_require_csrf():
+    strict = Client(enforce_csrf_checks=True)
+    User.objects.create_user("ada@mit.edu", "ada@mit.edu", PASSWORD)
+    response = strict.post(
+        reverse("accounts:login"), {"username": "ada@mit.edu", "password": PASSWORD}
+    )
+    assert response.status_code == 403
+    assert sign_up(strict, "new@mit.edu").status_code == 403
+    # The pages themselves carry the token.
+    assert "csrfmiddlewaretoken" in strict.get(reverse("accounts:login")).content.decode()
+
+
+def test_login_rate_limited_per_account(client, settings):
+    settings.RATELIMIT_ENABLE = True
+    settings.ACCOUNTS_LOGIN_RATE_PER_ACCOUNT = "3/m"
+    User.objects.create_user("ada@mit.edu", "ada@mit.edu", PASSWORD)
+    for _ in range(3):
+        response = client.post(
+            reverse("accounts:login"), {"username": "ada@mit.edu", "password": "wrong"}
+        )
+        assert response.status_code == 200
+    # Even the right password is refused while limited, and says why.
+    response = client.post(
+        reverse("accounts:login"), {"username": "ada@mit.edu", "password": PASSWORD}
+    )
+    assert response.status_code == 429
+    assert "Too many sign-in attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Another account from the same address is not affected by this account's limit.
+    User.objects.create_user("bob@mit.edu", "bob@mit.edu", PASSWORD)
+    response = client.post(
+        reverse("accounts:login"), {"username": "bob@mit.edu", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+
+
+def test_login_rate_limited_per_ip(client, settings):
+    settings.RATELIMIT_ENABLE = True
+    settings.ACCOUNTS_LOGIN_RATE_PER_IP = "2/m"
+    for i in range(2):
+        client.post(reverse("accounts:login"), {"username": f"u{i}@mit.edu", "password": "x"})
+    response = client.post(reverse("accounts:login"), {"username": "u9@mit.edu", "password": "x"})
+    assert response.status_code == 429
+
+
+def test_sign_up_rate_limited(settings):
+    settings.RATELIMIT_ENABLE = True
+    settings.ACCOUNTS_SIGNUP_RATE_PER_IP = "2/h"
+    for i in range(2):
+        assert sign_up(Client(), f"s{i}@mit.edu").status_code == 302
+    response = sign_up(Client(), "s9@mit.edu")
+    assert response.status_code == 429
+    assert "Too many sign-ups" in response.content.decode()
+    assert User.objects.count() == 2
