@@ -264,3 +264,23 @@ def test_confirmation_expiry_is_a_week(client):
     from mltheory.portal.seminars.models import CONFIRMATION_MAX_AGE
 
     assert timedelta(days=7) == CONFIRMATION_MAX_AGE
+
+
+def test_system_check_warns_when_site_url_is_not_https(settings):
+    from mltheory.portal.seminars.checks import site_url_is_https
+
+    settings.DEBUG = False
+    settings.SITE_URL = "http://seminar.example.edu"
+    assert [w.id for w in site_url_is_https(None)] == ["seminars.W001"]
+    settings.SITE_URL = "https://seminar.example.edu"
+    assert site_url_is_https(None) == []
+
+
+def test_past_talks_are_not_announced(admin_client, make_talk, make_subscriber):
+    make_subscriber()
+    talk = make_talk(hours_from_now=-48)
+    admin_client.post(
+        reverse("admin:seminars_talk_changelist"),
+        {"action": "announce", "_selected_action": [talk.pk]},
+    )
+    assert not OutgoingEmail.objects.exists()

@@ -52,6 +52,9 @@ class TalkAdmin(admin.ModelAdmin):
     @admin.action(description="Announce selected talks to the mailing list")
     def announce(self, request, queryset):
         for talk in queryset:
+            if talk.is_over():
+                self.message_user(request, f"“{talk.title}” is over; skipped.", messages.WARNING)
+                continue
             if talk.announced_at is not None:
                 self.message_user(
                     request,
