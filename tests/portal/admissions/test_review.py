@@ -156,3 +156,14 @@ def test_admin_review_inline_records_the_reviewer(admin_client, admin_user, subm
     assert response.status_code == 302, response.content.decode()[:2000]
     review = Review.objects.get(course_application=ca)
     assert review.reviewer == admin_user and review.score == 4
+
+
+def test_admin_application_page_links_files_through_the_protected_view(admin_client, submitted):
+    application = submitted[0].application
+    response = admin_client.get(
+        reverse("admin:admissions_application_change", args=[application.pk])
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert reverse("admissions:file", args=[application.pk, "pset0-theory"]) in page
+    assert application.pset0_theory.name not in page  # the storage path is never exposed

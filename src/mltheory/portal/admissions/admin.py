@@ -7,6 +7,8 @@ import io
 
 from django.contrib import admin, messages
 from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html_join
 
 from .export import write_course_applications_csv
 from .models import (
@@ -76,16 +78,30 @@ class ApplicationAdmin(admin.ModelAdmin):
     ]
     search_fields = ["applicant__email", "applicant__username", "statement"]
     ordering = ["submitted_at"]
+    # Uploaded files are shown as links to the permission-checked download, never as storage
+    # paths or direct URLs (MEDIA_URL is unset on purpose).
+    exclude = ["pset0_theory", "pset0_programming"]
     readonly_fields = [
         "call",
         "applicant",
         "status",
         "submitted_at",
         "is_late",
+        "email_matches",
+        "pset0_files",
         "created",
         "updated",
     ]
     inlines = [CourseApplicationInline]
+
+    @admin.display(description="problem set 0")
+    def pset0_files(self, obj):
+        links = [
+            (reverse("admissions:file", args=[obj.pk, kind]), kind)
+            for kind, field in Application.FILE_FIELDS.items()
+            if getattr(obj, field)
+        ]
+        return format_html_join(" · ", '<a href="{}">{}</a>', links) or "—"
 
     @admin.display(description="email", ordering="applicant__email")
     def applicant_email(self, obj):
