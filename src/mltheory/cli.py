@@ -252,6 +252,81 @@ def reproduce(
 
 
 @app.command()
+def sweep(
+    name: Annotated[str, typer.Argument(help="experiment name (see `mlt list`)")],
+    grid: Annotated[
+        list[str] | None,
+        typer.Option(help="swept field and its values: FIELD=V1,V2,... (repeatable)"),
+    ] = None,
+    seeds: Annotated[int, typer.Option(help="seeds 0..K-1 for every grid point")] = 1,
+    scale: Annotated[str, typer.Option(help="smoke, cpu or paper")] = "cpu",
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="fixed override for every cell: FIELD=VALUE (repeatable)"),
+    ] = None,
+    executor: Annotated[
+        str, typer.Option(help="local (this process) or ray (Ray tasks; a cluster with --address)")
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(
+            help="Ray cluster to use (HOST:PORT, ray://HOST:PORT or auto; default $RAY_ADDRESS, "
+            "else a local Ray instance)"
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="CPUs of the local Ray instance (default: all)")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="sweep directory (default: sweeps/NAME-SCALE-HASH); rerunning with the same "
+            "--out runs only the unfinished cells"
+        ),
+    ] = None,
+    device: Annotated[
+        str | None, typer.Option(help="cpu or cuda (default: cuda when present)")
+    ] = None,
+    batch: Annotated[
+        bool, typer.Option(help="run cells that differ only in batchable fields as one population")
+    ] = True,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print sweep.json on stdout (nothing else)")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress output")] = False,
+) -> None:
+    """Run an experiment over a grid of config values × seeds; write DIR/sweep.json (mean, std,
+    min, max per grid point) and one figure per metric. Exit 3 if a cell crashed."""
+    from mltheory.lab import sweep as sweeps
+
+    try:
+        plan = sweeps.prepare_sweep(
+            name, grid or [], seeds, scale, set_ or [], out, device, executor, address
+        )
+    except BadInput as e:
+        raise fail_bad_input(e) from None
+    try:
+        summary = sweeps.run_sweep(
+            plan,
+            executor=executor,
+            address=address,
+            batch=batch,
+            workers=workers,
+            quiet=quiet or as_json,
+            console=err_console,
+        )
+    except KeyboardInterrupt:
+        err_console.print(f"interrupted; rerun with --out {plan.out} to run the unfinished cells")
+        raise typer.Exit(130) from None
+    if as_json:
+        print_json(summary)
+    else:
+        sweeps.print_summary(summary, plan.out, out_console)
+    if summary["cells"]["error"]:
+        raise typer.Exit(EXIT_CRASHED)
+
+
+@app.command()
 def report(
     path: Annotated[
         Path, typer.Argument(help="a run directory (with result.json) or a reproduce directory")
