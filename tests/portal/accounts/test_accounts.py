@@ -182,3 +182,24 @@ def test_sign_up_rate_limited(settings):
     assert response.status_code == 429
     assert "Too many sign-ups" in response.content.decode()
     assert User.objects.count() == 2
+
+
+def test_client_ip_trusts_only_the_proxys_entry(rf):
+    from mltheory.portal.accounts.ratelimits import client_ip
+
+    forged = rf.get("/", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9", REMOTE_ADDR="127.0.0.1")
+    assert client_ip(forged) == "203.0.113.9"
+    direct = rf.get("/", REMOTE_ADDR="198.51.100.7")
+    assert client_ip(direct) == "198.51.100.7"
+
+
+def test_login_limit_behind_proxy_counts_clients_separately(client, settings):
+    settings.RATELIMIT_ENABLE = True
+    settings.ACCOUNTS_LOGIN_RATE_PER_IP = "1/m"
+    settings.RATELIMIT_IP_META_KEY = "mltheory.portal.accounts.ratelimits.client_ip"
+    url = reverse("accounts:login")
+    first = {"HTTP_X_FORWARDED_FOR": "203.0.113.1"}
+    assert client.post(url, {"username": "a@mit.edu", "password": "x"}, **first).status_code == 200
+    assert client.post(url, {"username": "b@mit.edu", "password": "x"}, **first).status_code == 429
+    other = {"HTTP_X_FORWARDED_FOR": "203.0.113.2"}
+    assert client.post(url, {"username": "c@mit.edu", "password": "x"}, **other).status_code == 200

@@ -1,13 +1,18 @@
 """Rate limits for sign-in and sign-up (django-ratelimit).
 
 The counters live in Django's ``default`` cache. The local-memory cache used in development is
-per process, so in production (several gunicorn workers) point ``CACHES["default"]`` at a shared
-cache — Redis, Memcached or ``django.core.cache.backends.db.DatabaseCache`` — or each worker
-counts separately and the effective limit multiplies by the number of workers.
+per process, so in production (several gunicorn workers) the cache must be shared — set
+``MLT_PORTAL_CACHE=database`` and run ``python -m mltheory.portal createcachetable`` once (or
+point ``CACHES`` at Redis/Memcached) — or each worker counts separately and the effective limit
+multiplies by the number of workers.
 
 Rates are read from settings at request time so a deployment can tune them:
 ``ACCOUNTS_LOGIN_RATE_PER_IP``, ``ACCOUNTS_LOGIN_RATE_PER_ACCOUNT``, ``ACCOUNTS_SIGNUP_RATE_PER_IP``.
 ``RATELIMIT_ENABLE = False`` (django-ratelimit's own switch) turns them all off.
+
+Behind the reverse proxy every request comes from the proxy's address, so per-IP limits would
+count all visitors together; production settings set ``RATELIMIT_IP_META_KEY`` to
+:func:`client_ip`, which reads the address the proxy appended to ``X-Forwarded-For``.
 """
 
 from __future__ import annotations
@@ -32,3 +37,14 @@ def _rate(name: str):
 login_rate_per_ip = _rate("ACCOUNTS_LOGIN_RATE_PER_IP")
 login_rate_per_account = _rate("ACCOUNTS_LOGIN_RATE_PER_ACCOUNT")
 signup_rate_per_ip = _rate("ACCOUNTS_SIGNUP_RATE_PER_IP")
+
+
+def client_ip(request) -> str:
+    """The client's address as our own proxy saw it: the last ``X-Forwarded-For`` entry.
+
+    Only the last entry is trusted, because the proxy appends the address it saw to whatever the
+    client sent; earlier entries are the client's to forge.
+    """
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    last = forwarded.rsplit(",", 1)[-1].strip()
+    return last or request.META["REMOTE_ADDR"]
