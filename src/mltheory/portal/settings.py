@@ -142,7 +142,18 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "mltheory <noreply@mlt
 # Absolute links in emails (confirmation, unsubscribe) are built from this.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rate-limit counters (sign-in, sign-up, subscribe) live in the default cache. The local-memory
+# cache is per process; with several gunicorn workers set MLT_PORTAL_CACHE=database (and run
+# `createcachetable` once) so that all workers share one count.
+if os.environ.get("MLT_PORTAL_CACHE") == "database":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "portal_cache",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Security headers. HTTPS-only settings switch on with MLT_PORTAL_SECURE=1 (production).
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -152,6 +163,8 @@ SESSION_COOKIE_HTTPONLY = True
 if _env_flag("MLT_PORTAL_SECURE", default=not DEBUG):
     SECURE_SSL_REDIRECT = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Behind the proxy, rate limits key on the client's address from X-Forwarded-For.
+    RATELIMIT_IP_META_KEY = "mltheory.portal.accounts.ratelimits.client_ip"
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
