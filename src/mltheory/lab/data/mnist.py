@@ -49,7 +49,7 @@ def read_idx(path: Path) -> np.ndarray:
     data = np.frombuffer(raw, dtype=_DTYPES[raw[2]], offset=4 + 4 * ndim)
     if data.size != int(np.prod(shape)):
         raise ValueError(f"{path}: header says shape {shape} but holds {data.size} values")
-    return data.reshape(shape)
+    return data.reshape(shape).copy()  # frombuffer is read-only; torch wants writable memory
 
 
 def load_mnist(root: str | Path | None = None, flatten: bool = False) -> ClassificationData:
