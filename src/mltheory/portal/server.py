@@ -56,6 +56,19 @@ def load_demo():
     return offering
 
 
+def start_local_mail_worker(interval: float = 2.0) -> threading.Thread:
+    """Send the seminar outbox in a background thread, so confirmation emails appear on the
+    console while ``mlt portal`` runs. Production runs ``send_outbox --loop`` as its own service."""
+    from django.core.management import call_command
+
+    def work() -> None:
+        call_command("send_outbox", loop=True, interval=interval, batch=100, verbosity=0)
+
+    worker = threading.Thread(target=work, name="outbox-worker", daemon=True)
+    worker.start()
+    return worker
+
+
 def serve(
     host: str = "127.0.0.1", port: int = 8000, demo: bool = False, open_browser: bool = False
 ) -> None:
@@ -66,6 +79,7 @@ def serve(
         load_demo()
     from django.core.management import call_command
 
+    start_local_mail_worker()
     url = f"http://{host}:{port}/"
     if open_browser:
         # runserver blocks; open the page once it has had a moment to start listening.
