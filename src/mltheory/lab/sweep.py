@@ -321,11 +321,15 @@ def run_job(job: Job) -> list[dict[str, Any]]:
 
 
 def _load_experiment(job: Job) -> Experiment:
-    # In a Ray worker the registry is empty: importing the experiment's module registers it
-    # (catalog experiments are also found by discovery; others only this way).
-    if job.module and job.module != "__main__":
+    try:  # the catalog, entry points and MLT_EXPERIMENT_MODULES (workers inherit the env)
+        return registry.get(job.experiment)
+    except BadInput:
+        # Registered some other way in the driver (e.g. a notebook imported the module):
+        # importing the module in this worker registers it here too.
+        if job.module == "__main__":
+            raise
         importlib.import_module(job.module)
-    return registry.get(job.experiment)
+        return registry.get(job.experiment)
 
 
 def _run_single(exp: Experiment, job: Job, task: CellTask) -> dict[str, Any]:
