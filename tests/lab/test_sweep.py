@@ -266,7 +266,7 @@ KILL_ARGS = [
     "--seeds",
     "2",
     "--set",
-    "sleep_s=0.4",
+    "sleep_s=0.3",
     "--no-batch",
 ]
 
