@@ -18,6 +18,10 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery 42"
 
 
+# Tests use per-day rates: django-ratelimit counts in fixed windows, and a per-minute window
+# could roll over in the middle of a test and reset the count.
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     # Rate-limit counters live in the cache, shared by every test in the process.
@@ -142,7 +146,7 @@ def test_forms_require_csrf():
 
 def test_login_rate_limited_per_account(client, settings):
     settings.RATELIMIT_ENABLE = True
-    settings.ACCOUNTS_LOGIN_RATE_PER_ACCOUNT = "3/m"
+    settings.ACCOUNTS_LOGIN_RATE_PER_ACCOUNT = "3/d"
     User.objects.create_user("ada@mit.edu", "ada@mit.edu", PASSWORD)
     for _ in range(3):
         response = client.post(
@@ -166,7 +170,7 @@ def test_login_rate_limited_per_account(client, settings):
 
 def test_login_rate_limited_per_ip(client, settings):
     settings.RATELIMIT_ENABLE = True
-    settings.ACCOUNTS_LOGIN_RATE_PER_IP = "2/m"
+    settings.ACCOUNTS_LOGIN_RATE_PER_IP = "2/d"
     for i in range(2):
         client.post(reverse("accounts:login"), {"username": f"u{i}@mit.edu", "password": "x"})
     response = client.post(reverse("accounts:login"), {"username": "u9@mit.edu", "password": "x"})
@@ -175,7 +179,7 @@ def test_login_rate_limited_per_ip(client, settings):
 
 def test_sign_up_rate_limited(settings):
     settings.RATELIMIT_ENABLE = True
-    settings.ACCOUNTS_SIGNUP_RATE_PER_IP = "2/h"
+    settings.ACCOUNTS_SIGNUP_RATE_PER_IP = "2/d"
     for i in range(2):
         assert sign_up(Client(), f"s{i}@mit.edu").status_code == 302
     response = sign_up(Client(), "s9@mit.edu")
@@ -195,7 +199,7 @@ def test_client_ip_trusts_only_the_proxys_entry(rf):
 
 def test_login_limit_behind_proxy_counts_clients_separately(client, settings):
     settings.RATELIMIT_ENABLE = True
-    settings.ACCOUNTS_LOGIN_RATE_PER_IP = "1/m"
+    settings.ACCOUNTS_LOGIN_RATE_PER_IP = "1/d"
     settings.RATELIMIT_IP_META_KEY = "mltheory.portal.accounts.ratelimits.client_ip"
     url = reverse("accounts:login")
     first = {"HTTP_X_FORWARDED_FOR": "203.0.113.1"}
