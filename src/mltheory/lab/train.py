@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -52,6 +53,8 @@ class TrainHistory:
     test_loss: list[float] = field(default_factory=list)
     test_acc: list[float] = field(default_factory=list)
     steps_to_fit: int | None = None
+    # What ``on_eval`` measured at each evaluation, by name (aligned with ``step``).
+    extra: dict[str, list[float]] = field(default_factory=dict)
 
     def final(self) -> dict[str, float]:
         return {
@@ -82,12 +85,17 @@ def train_classifier(
     stop_at_fit: bool = False,
     description: str = "training",
     log: dict[str, Any] | None = None,
+    on_eval: Callable[[nn.Module], dict[str, float]] | None = None,
 ) -> TrainHistory:
     """Minibatch training with cross-entropy, reshuffling each epoch with ``generator``.
 
     With ``ctx`` the loop checkpoints (model, optimizer, generator, step, history) and, when the
     run resumes, continues from the last checkpoint. Evaluations are logged to ``ctx`` with the
     extra fields in ``log`` (e.g. ``{"noise": 0.2}``).
+
+    ``on_eval(model)``, called at every evaluation in eval mode without gradients, measures
+    anything else along training (e.g. agreement with another classifier); its values are kept in
+    ``history.extra`` (and so checkpointed and resumed with the history) and logged.
     """
     opt = make_optimizer(model, optimizer, lr, momentum, weight_decay)
     n = x_train.shape[0]
@@ -110,6 +118,13 @@ def train_classifier(
             te_loss, te_acc = evaluate_classifier(model, x_test, y_test)
             hist.test_loss.append(te_loss)
             hist.test_acc.append(te_acc)
+        if on_eval is not None:
+            model.eval()
+            with torch.no_grad():
+                measured = on_eval(model)
+            model.train()
+            for k, v in measured.items():
+                hist.extra.setdefault(k, []).append(v)
         if fit_threshold is not None and hist.steps_to_fit is None and tr_acc >= fit_threshold:
             hist.steps_to_fit = step
         if ctx is not None:
@@ -158,6 +173,7 @@ def _series(hist: TrainHistory) -> dict[str, list[float]]:
         "train_acc": hist.train_acc,
         "test_loss": hist.test_loss,
         "test_acc": hist.test_acc,
+        **hist.extra,
     }
 
 
