@@ -1,0 +1,379 @@
+"""Population training: many ReLU MLPs of one shape trained as one batched computation.
+
+A sweep over seeds, learning rates, weight decays or label-noise draws trains many small models
+of the *same* shape. Trained one after another, each step of each model is a handful of tiny
+matrix products plus a few hundred microseconds of Python, autograd and optimizer overhead, and
+the CPU or GPU sits mostly idle. Here ``M`` models are held as stacked weights of shape
+``(M, out, in)`` and trained together: one step of the whole population is one batched matrix
+product per layer (``torch.baddbmm``/``torch.bmm``), so the overhead is paid once per step for
+all ``M`` models and the arithmetic runs at matrix speed.
+
+* :class:`PopulationMLP`: the stacked weights of ``M`` :class:`~mltheory.lab.nn.MLP` s of one
+  shape, with a hand-written forward and backward pass. Member ``i`` is initialised exactly as
+  ``torch.manual_seed(s_i); MLP(...)`` would (PyTorch's default ``nn.Linear`` init), and
+  :meth:`PopulationMLP.member` returns it as an ordinary ``MLP``.
+* :func:`train_population`: the population counterpart of
+  :func:`mltheory.lab.train.train_classifier`. Each member has its own data-order generator,
+  learning rate, weight decay, momentum and labels (a label-noise draw) and optionally its own
+  inputs (a data subset); the update is ``torch.optim.SGD``'s (momentum buffer
+  ``b ← μb + g + λw``, ``w ← w − ηb``). Member ``i`` ends with the same weights, to
+  floating-point tolerance, as the same MLP trained alone by ``train_classifier`` with the same
+  init seed, data-order generator and hyper-parameters (``tests/lab/test_population.py``).
+
+Why batched matmuls and a hand-written backward rather than ``torch.func.vmap`` over
+``functional_call``: both express the same computation, but on a CPU ``vmap(grad(...))`` adds
+per-step dispatch overhead that dominates for the small widths sweeps are made of, while
+``baddbmm``/``bmm`` go straight to the BLAS batched GEMM. ``benchmarks/population.py`` measures
+the three ways (one after another, vmap, bmm) side by side; bmm was the fastest at every width
+we measured. The price is that only ReLU MLPs trained with cross-entropy and SGD are covered;
+``vmap`` remains the generic route for other architectures.
+
+Sweeps whose cells differ in shape (e.g. widths) are *grouped*: one population per width, run
+one after another (e.g. one :meth:`RunContext.run_phases` phase each). Padding every width to
+the largest would also be exact, but only if the padded units are masked (or provably stay
+zero), and it multiplies the work of the small widths by ``(h_max/h)²``; in a log-spaced width
+sweep the largest width dominates the cost anyway, so grouping is both simpler and faster.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from mltheory.lab.context import RunContext
+from mltheory.lab.nn import MLP
+
+
+def _per_member(value: float | Sequence[float] | torch.Tensor, m: int, name: str) -> torch.Tensor:
+    """A hyper-parameter given once for all members, or once per member, as an (M,) tensor."""
+    t = torch.as_tensor(value, dtype=torch.float32).flatten()
+    if t.numel() == 1:
+        t = t.expand(m).clone()
+    if t.numel() != m:
+        raise ValueError(f"{name}: expected 1 or {m} values (one per member), got {t.numel()}")
+    return t
+
+
+class PopulationMLP:
+    """``M`` fully connected ReLU networks ``in → hidden[0] → … → out`` of one shape.
+
+    ``weights[l]`` has shape ``(M, out_l, in_l)`` and ``biases[l]`` ``(M, out_l)``, i.e. member
+    ``i``'s layer ``l`` is ``nn.Linear`` with ``weight = weights[l][i]``, ``bias = biases[l][i]``.
+    """
+
+    def __init__(self, weights: list[torch.Tensor], biases: list[torch.Tensor]) -> None:
+        if len(weights) != len(biases) or not weights:
+            raise ValueError("need one bias per weight and at least one layer")
+        self.weights, self.biases = weights, biases
+
+    # --- construction ------------------------------------------------------------------------
+    @classmethod
+    def init(
+        cls,
+        in_dim: int,
+        hidden: Sequence[int],
+        out_dim: int,
+        seeds: Sequence[int],
+        device: torch.device | str = "cpu",
+    ) -> PopulationMLP:
+        """Member ``i`` initialised exactly as ``torch.manual_seed(seeds[i]); MLP(in_dim, hidden,
+        out_dim)``: PyTorch's ``nn.Linear`` default, ``U(−1/√fan_in, 1/√fan_in)`` for weight then
+        bias, layer by layer, drawn here from a private generator so the global RNG is untouched."""
+        widths = [in_dim, *hidden, out_dim]
+        weights = [
+            torch.empty(len(seeds), b, a) for a, b in zip(widths[:-1], widths[1:], strict=True)
+        ]
+        biases = [torch.empty(len(seeds), b) for b in widths[1:]]
+        for i, seed in enumerate(seeds):
+            g = torch.Generator().manual_seed(int(seed))
+            for w, b in zip(weights, biases, strict=True):
+                # kaiming_uniform_(a=√5) has bound gain·√(3/fan_in) = 1/√fan_in, like the bias.
+                bound = 1.0 / math.sqrt(w.shape[2])
+                w[i].uniform_(-bound, bound, generator=g)
+                b[i].uniform_(-bound, bound, generator=g)
+        return cls([w.to(device) for w in weights], [b.to(device) for b in biases])
+
+    @classmethod
+    def from_models(cls, models: Sequence[MLP]) -> PopulationMLP:
+        """Stack existing MLPs of one shape (copies their parameters)."""
+        linears = [[m for m in model if isinstance(m, torch.nn.Linear)] for model in models]
+        if any(lin.bias is None for layers in linears for lin in layers):
+            raise ValueError("PopulationMLP needs layers with biases")
+        n_layers = len(linears[0])
+        weights = [torch.stack([ls[k].weight.detach() for ls in linears]) for k in range(n_layers)]
+        biases = [torch.stack([ls[k].bias.detach() for ls in linears]) for k in range(n_layers)]
+        return cls([w.clone() for w in weights], [b.clone() for b in biases])
+
+    def member(self, i: int) -> MLP:
+        """Member ``i`` as an ordinary :class:`MLP` (a copy)."""
+        widths = [self.weights[0].shape[2], *[w.shape[1] for w in self.weights]]
+        model = MLP(widths[0], widths[1:-1], widths[-1]).to(self.weights[0].device)
+        layers = [m for m in model if isinstance(m, torch.nn.Linear)]
+        with torch.no_grad():
+            for lin, w, b in zip(layers, self.weights, self.biases, strict=True):
+                lin.weight.copy_(w[i])
+                lin.bias.copy_(b[i])
+        return model
+
+    @property
+    def size(self) -> int:
+        return self.weights[0].shape[0]
+
+    @property
+    def hidden(self) -> list[int]:
+        return [w.shape[1] for w in self.weights[:-1]]
+
+    def parameters(self) -> list[torch.Tensor]:
+        return [*self.weights, *self.biases]
+
+    def n_params(self) -> int:
+        """Parameters of one member."""
+        return sum(p[0].numel() for p in self.parameters())
+
+    def flops_per_example(self) -> int:
+        """Multiply-add FLOPs of one member's forward pass on one example (2 per weight)."""
+        return 2 * sum(w[0].numel() for w in self.weights)
+
+    # --- computation -------------------------------------------------------------------------
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``(M, B, out)`` for inputs ``(M, B, in)`` (one batch per member) or ``(B, in)``
+        (the same batch for every member)."""
+        return self._forward(x)[0]
+
+    __call__ = forward
+
+    def _forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Logits and the inputs of every layer (what the backward pass needs)."""
+        if x.dim() == 2:  # a shared batch: broadcast it over the members
+            x = x.unsqueeze(0).expand(self.size, *x.shape)
+        inputs, h = [], x
+        last = len(self.weights) - 1
+        for k, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            inputs.append(h)
+            h = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))
+            if k < last:
+                h = h.clamp_min_(0.0)  # ReLU in place: the pre-activation is not needed again
+        return h, inputs
+
+    def loss_and_grads(
+        self, x: torch.Tensor, y: torch.Tensor
+    ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+        """Per-member mean cross-entropy ``(M,)`` on batches ``x (M, B, in)``, ``y (M, B)``, and
+        its gradients with respect to every weight and bias (hand-written backward pass)."""
+        logits, inputs = self._forward(x)
+        m, batch = y.shape
+        log_probs = logits.log_softmax(-1)
+        loss = -log_probs.gather(2, y.unsqueeze(2)).squeeze(2).mean(1)
+        # d(mean CE)/d logits = (softmax − one-hot) / B
+        grad = log_probs.exp_()
+        grad.scatter_add_(2, y.unsqueeze(2), torch.full_like(grad[:, :, :1], -1.0))
+        grad.div_(batch)
+        w_grads: list[torch.Tensor] = [None] * len(self.weights)  # type: ignore[list-item]
+        b_grads: list[torch.Tensor] = [None] * len(self.weights)  # type: ignore[list-item]
+        for k in range(len(self.weights) - 1, -1, -1):
+            w_grads[k] = torch.bmm(grad.transpose(1, 2), inputs[k])
+            b_grads[k] = grad.sum(1)
+            if k > 0:
+                # Back through layer k's weights and the ReLU that produced its input (the
+                # input is the post-ReLU activation, so "input > 0" is ReLU's derivative, 0 at 0).
+                grad = torch.bmm(grad, self.weights[k]).mul_(inputs[k] > 0)
+        return loss, w_grads, b_grads
+
+    @torch.no_grad()
+    def evaluate(
+        self, x: torch.Tensor, y: torch.Tensor, chunk: int = 2048
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-member mean cross-entropy and accuracy ``(M,)``, ``(M,)`` on ``x`` of shape
+        ``(n, in)`` (shared) or ``(M, n, in)``, and labels ``(n,)`` or ``(M, n)``."""
+        n = x.shape[-2]
+        loss_sum = torch.zeros(self.size, dtype=torch.float64, device=x.device)
+        correct = torch.zeros(self.size, dtype=torch.int64, device=x.device)
+        for i in range(0, n, chunk):
+            xb, yb = x[..., i : i + chunk, :], y[..., i : i + chunk]
+            logits = self.forward(xb)
+            yb = yb.expand(self.size, -1) if yb.dim() == 1 else yb
+            ce = F.cross_entropy(logits.transpose(1, 2), yb, reduction="none")
+            loss_sum += ce.sum(1).double()
+            correct += (logits.argmax(2) == yb).sum(1)
+        return (loss_sum / max(1, n)).float(), correct.float() / max(1, n)
+
+
+@dataclass
+class PopulationHistory:
+    """Evaluations during training: ``step`` is shared, every other series holds one ``(M,)``
+    tensor per evaluation. ``steps_to_fit[i]``: first evaluated step at which member ``i``'s
+    training accuracy reached the fit threshold (``-1`` if it never did)."""
+
+    step: list[int] = field(default_factory=list)
+    train_loss: list[torch.Tensor] = field(default_factory=list)
+    train_acc: list[torch.Tensor] = field(default_factory=list)
+    test_loss: list[torch.Tensor] = field(default_factory=list)
+    test_acc: list[torch.Tensor] = field(default_factory=list)
+    steps_to_fit: torch.Tensor | None = None
+
+    def final(self) -> dict[str, list[float]]:
+        """Each member's last evaluation, as lists of length M."""
+        out = {"train_loss": self.train_loss[-1].tolist(), "train_acc": self.train_acc[-1].tolist()}
+        if self.test_loss:
+            out["test_loss"] = self.test_loss[-1].tolist()
+            out["test_acc"] = self.test_acc[-1].tolist()
+        return out
+
+    def series(self, name: str) -> torch.Tensor:
+        """One series as an ``(evaluations, M)`` tensor."""
+        return torch.stack(getattr(self, name))
+
+
+def train_population(
+    pop: PopulationMLP,
+    x_train: torch.Tensor,
+    y_train: torch.Tensor,
+    *,
+    steps: int,
+    batch_size: int,
+    lr: float | Sequence[float] | torch.Tensor,
+    generators: Sequence[torch.Generator],
+    ctx: RunContext | None = None,
+    x_test: torch.Tensor | None = None,
+    y_test: torch.Tensor | None = None,
+    momentum: float | Sequence[float] | torch.Tensor = 0.9,
+    weight_decay: float | Sequence[float] | torch.Tensor = 0.0,
+    eval_every: int = 100,
+    fit_threshold: float | None = None,
+    description: str = "training population",
+    log: dict[str, Any] | None = None,
+) -> PopulationHistory:
+    """Minibatch SGD with momentum and cross-entropy for every member at once, in place.
+
+    The population counterpart of :func:`~mltheory.lab.train.train_classifier` (same schedule of
+    reshuffles and evaluations). Inputs ``x_train`` are ``(n, in)`` shared by all members or
+    ``(M, n, in)`` (a data subset per member); labels ``y_train`` are ``(n,)`` or ``(M, n)`` (a
+    label-noise draw per member). ``generators[i]`` draws member ``i``'s data order; ``lr``,
+    ``momentum`` and ``weight_decay`` are one value or one per member. With ``ctx`` the loop
+    checkpoints and resumes exactly, and logs every evaluation (one list entry per member).
+    """
+    m = pop.size
+    if len(generators) != m:
+        raise ValueError(f"need one data-order generator per member: {m}, got {len(generators)}")
+    device = pop.weights[0].device
+    n = x_train.shape[-2]
+    shared_x = x_train.dim() == 2
+    if y_train.dim() == 1 and y_train.shape[0] == n:
+        y_train = y_train.unsqueeze(0).expand(m, n)
+    if y_train.shape != (m, n) or (not shared_x and x_train.shape[:2] != (m, n)):
+        raise ValueError(
+            f"x_train {tuple(x_train.shape)} / y_train {tuple(y_train.shape)} do not fit "
+            f"{m} members; expected (n, in) or (M, n, in) and (n,) or (M, n)"
+        )
+    lr_w = _per_member(lr, m, "lr").to(device)
+    mom_w = _per_member(momentum, m, "momentum").to(device)
+    wd_w = _per_member(weight_decay, m, "weight_decay").to(device)
+    batch_size = min(batch_size, n)
+    members = torch.arange(m, device=device).unsqueeze(1)
+
+    def new_orders() -> torch.Tensor:
+        return torch.stack([torch.randperm(n, generator=g) for g in generators]).to(device)
+
+    params = pop.parameters()
+    buffers = [torch.zeros_like(p) for p in params]
+    hist, step, order, pos = PopulationHistory(), 0, new_orders(), 0
+    saved = ctx.phase_state() if ctx is not None else None
+    if saved is not None:
+        for p, s in zip(params, saved["params"], strict=True):
+            p.copy_(s)
+        for b, s in zip(buffers, saved["buffers"], strict=True):
+            b.copy_(s)
+        for g, s in zip(generators, saved["generators"], strict=True):
+            g.set_state(s)
+        hist, step, order, pos = saved["history"], saved["step"], saved["order"], saved["pos"]
+
+    def do_eval() -> None:
+        tr_loss, tr_acc = pop.evaluate(x_train, y_train)
+        hist.step.append(step)
+        hist.train_loss.append(tr_loss.cpu())
+        hist.train_acc.append(tr_acc.cpu())
+        if x_test is not None and y_test is not None:
+            te_loss, te_acc = pop.evaluate(x_test, y_test)
+            hist.test_loss.append(te_loss.cpu())
+            hist.test_acc.append(te_acc.cpu())
+        if fit_threshold is not None:
+            if hist.steps_to_fit is None:
+                hist.steps_to_fit = torch.full((m,), -1, dtype=torch.int64)
+            newly = (hist.steps_to_fit < 0) & (hist.train_acc[-1] >= fit_threshold)
+            hist.steps_to_fit[newly] = step
+        if ctx is not None:
+            ctx.log(
+                step=step,
+                **(log or {}),
+                **{k: v[-1] for k, v in _series(hist).items() if v},
+            )
+
+    # Views broadcasting one value per member over a weight (M, o, i) or a bias (M, o).
+    def per_param(t: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+        return t.view(m, *([1] * (p.dim() - 1)))
+
+    lrs = [per_param(lr_w, p) for p in params]
+    moms = [per_param(mom_w, p) for p in params]
+    wds = [per_param(wd_w, p) for p in params]
+    use_wd = bool((wd_w != 0).any())
+
+    with ctx.progress_bar(steps, description) if ctx is not None else _null_bar() as advance:
+        advance(step)
+        while step < steps:
+            if step % eval_every == 0 and (not hist.step or hist.step[-1] != step):
+                do_eval()
+            if pos + batch_size > n:
+                order, pos = new_orders(), 0
+            idx = order[:, pos : pos + batch_size]
+            pos += batch_size
+            xb = x_train[idx] if shared_x else x_train[members, idx]
+            _, w_grads, b_grads = pop.loss_and_grads(xb, y_train[members, idx])
+            # torch.optim.SGD (dampening 0, no Nesterov): b ← μ·b + (g + λ·w); w ← w − η·b.
+            # A zero buffer makes the first step b = g exactly, as SGD's first step does.
+            for p, g, buf, lr_p, mom_p, wd_p in zip(
+                params, [*w_grads, *b_grads], buffers, lrs, moms, wds, strict=True
+            ):
+                if use_wd:
+                    g = g.addcmul_(wd_p, p)
+                buf.mul_(mom_p).add_(g)
+                p.addcmul_(buf, lr_p, value=-1.0)
+            step += 1
+            advance(1)
+            if ctx is not None:
+                # The lambda runs (if at all) inside this call, so late binding is harmless.
+                ctx.save_phase_state(
+                    lambda: {  # noqa: B023
+                        "params": [p.clone() for p in params],
+                        "buffers": [b.clone() for b in buffers],
+                        "generators": [g.get_state() for g in generators],
+                        "history": hist,
+                        "step": step,  # noqa: B023
+                        "order": order,  # noqa: B023
+                        "pos": pos,  # noqa: B023
+                    }
+                )
+        if not hist.step or hist.step[-1] != step:
+            do_eval()
+    return hist
+
+
+def _series(hist: PopulationHistory) -> dict[str, list[torch.Tensor]]:
+    return {
+        "train_loss": hist.train_loss,
+        "train_acc": hist.train_acc,
+        "test_loss": hist.test_loss,
+        "test_acc": hist.test_acc,
+    }
+
+
+class _null_bar:
+    def __enter__(self):
+        return lambda n=1: None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
