@@ -83,3 +83,27 @@ def test_claims_can_fail(smoke_result):
     )
     verdicts = {c.id: c.passed for c in exp.evaluate(bad, "cpu")}
     assert not any(verdicts.values()), verdicts
+
+
+def test_interrupted_sweep_resumes_and_ends_the_same(smoke_result, tmp_path, monkeypatch):
+    from mltheory.lab.context import RunContext
+
+    original_log, calls = RunContext.log, []
+
+    def log_then_die(self, **values):
+        calls.append(values)
+        if len(calls) == 5:  # in the fifth value of d
+            raise KeyboardInterrupt
+        original_log(self, **values)
+
+    monkeypatch.setattr(RunContext, "log", log_then_die)
+    out = tmp_path / "killed"
+    with pytest.raises(KeyboardInterrupt):
+        runner.run("linear-double-descent", scale="smoke", seed=0, out=out)
+    monkeypatch.setattr(RunContext, "log", original_log)
+    resumed = runner.run("linear-double-descent", scale="smoke", seed=0, out=out)
+    assert resumed.resumed
+    assert resumed.metrics == smoke_result.metrics
+    assert (out / "metrics.jsonl").read_text() == (
+        smoke_result.out_dir / "metrics.jsonl"
+    ).read_text()

@@ -36,8 +36,8 @@ Measured (cpu scale, seed 0, 2-core x86_64 CPU shared with other jobs, load aver
 max relative deviation from the exact formula 2.8% below the threshold (tolerance 10%) and
 3.2% above; peak at d = n = 50 (mean risk 2e5, formula ∞); tuned ridge's worst risk 0.91
 (< r² = 1), 4.5e-6 of min-norm's peak, no step down in d; ridge ≤ min-norm at every d (largest
-paired difference −0.012). All claims PASS in 125 s wall (16 s of CPU time; ~20 s on a quiet
-machine). Command: ``mlt run linear-double-descent --scale cpu --seed 0``
+paired difference −0.012). All claims PASS in 125 s wall (16 s of CPU time; the rest was waiting for
+the shared cores). Command: ``mlt run linear-double-descent --scale cpu --seed 0``
 """
 
 from __future__ import annotations
