@@ -154,6 +154,7 @@ def test_serve_migrates_loads_demo_and_runs_without_autoreload(monkeypatch):
     monkeypatch.setattr(server, "setup_django", lambda local: calls.append(("setup", local)))
     monkeypatch.setattr(server, "prepare_database", lambda: calls.append(("migrate",)))
     monkeypatch.setattr(server, "load_demo", lambda: calls.append(("demo",)))
+    monkeypatch.setattr(server, "start_local_mail_worker", lambda: calls.append(("mail worker",)))
     import django.core.management
 
     monkeypatch.setattr(
@@ -166,5 +167,32 @@ def test_serve_migrates_loads_demo_and_runs_without_autoreload(monkeypatch):
         ("setup", True),
         ("migrate",),
         ("demo",),
+        ("mail worker",),
         ("command", "runserver", "127.0.0.1:8123", {"use_reloader": False}),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_local_mail_worker_sends_queued_seminar_mail_in_the_background(settings):
+    """`mlt portal` prints confirmation emails without a separate worker process."""
+    import time
+
+    from django.core import mail
+
+    from mltheory.portal.seminars.mailing import confirmation_email
+    from mltheory.portal.seminars.models import OutgoingEmail, Subscriber
+
+    subscriber = Subscriber.objects.create(email="reader@example.org")
+    OutgoingEmail.objects.enqueue(
+        confirmation_email(subscriber), kind="confirmation", subscriber=subscriber
+    )
+    worker = server.start_local_mail_worker(interval=0.1)
+    try:
+        deadline = time.time() + 20
+        while time.time() < deadline and not mail.outbox:
+            time.sleep(0.1)
+        assert worker.is_alive()
+    finally:
+        worker.stop()
+    assert not worker.is_alive()
+    assert [m.to for m in mail.outbox] == [["reader@example.org"]]

@@ -56,15 +56,34 @@ def load_demo():
     return offering
 
 
-def start_local_mail_worker(interval: float = 2.0) -> threading.Thread:
-    """Send the seminar outbox in a background thread, so confirmation emails appear on the
+class LocalMailWorker(threading.Thread):
+    """Sends the seminar outbox in a background thread, so confirmation emails appear on the
     console while ``mlt portal`` runs. Production runs ``send_outbox --loop`` as its own service."""
-    from django.core.management import call_command
 
-    def work() -> None:
-        call_command("send_outbox", loop=True, interval=interval, batch=100, verbosity=0)
+    def __init__(self, interval: float = 2.0) -> None:
+        super().__init__(name="outbox-worker", daemon=True)
+        self.interval = interval
+        self.stopped = threading.Event()
 
-    worker = threading.Thread(target=work, name="outbox-worker", daemon=True)
+    def run(self) -> None:
+        from django.db import connection
+
+        from mltheory.portal.seminars.models import OutgoingEmail
+
+        try:
+            while not self.stopped.is_set():
+                OutgoingEmail.objects.send_due()
+                self.stopped.wait(self.interval)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=10)
+
+
+def start_local_mail_worker(interval: float = 2.0) -> LocalMailWorker:
+    worker = LocalMailWorker(interval)
     worker.start()
     return worker
 
