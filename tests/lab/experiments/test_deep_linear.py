@@ -107,3 +107,8 @@ def test_interrupted_run_resumes_mid_descent_and_ends_the_same(smoke_result, tmp
     assert (out / "metrics.jsonl").read_text() == (
         smoke_result.out_dir / "metrics.jsonl"
     ).read_text()
+
+
+def test_config_refuses_more_modes_than_dimensions():
+    with pytest.raises(BadInput, match="singular values need"):
+        runner.prepare("deep-linear", "smoke", overrides={"n_out": 3})

@@ -44,7 +44,7 @@ import math
 import numpy as np
 import torch
 from matplotlib.ticker import ScalarFormatter
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from mltheory.lab.context import RunContext
 from mltheory.lab.figures import new_figure
@@ -84,6 +84,15 @@ class Config(ExperimentConfig):
         if any(s <= 0 for s in v) or len(set(v)) != len(v):
             raise ValueError("singular values must be positive and distinct")
         return sorted(v, reverse=True)
+
+    @model_validator(mode="after")
+    def _fits_the_shapes(self) -> Config:
+        k = len(self.singular_values)
+        if k > min(self.n_in, self.n_out):
+            raise ValueError(f"{k} singular values need n_in and n_out ≥ {k}")
+        if self.n_samples < self.n_in:
+            raise ValueError(f"whitening needs n_samples ({self.n_samples}) ≥ n_in ({self.n_in})")
+        return self
 
 
 SCALES = {
@@ -195,10 +204,6 @@ CLAIMS = [
 )
 def run(cfg: Config, ctx: RunContext) -> dict:
     k = len(cfg.singular_values)
-    if k > min(cfg.n_in, cfg.n_out):
-        raise ValueError(f"{k} singular values need n_in and n_out ≥ {k}")
-    if cfg.n_samples < cfg.n_in:
-        raise ValueError(f"whitening needs n_samples ({cfg.n_samples}) ≥ n_in ({cfg.n_in})")
     s = torch.tensor(cfg.singular_values, dtype=torch.float64)
     steps = round(cfg.duration / cfg.lr)
 
