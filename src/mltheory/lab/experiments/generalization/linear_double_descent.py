@@ -34,12 +34,12 @@ Scales (2-core laptop CPU unless noted):
            NumPy on the CPU (no GPU use); not run here, estimated 10–90 min on a 2-core CPU
            (timed on single values of d, quiet vs. heavily shared)
 
-Measured (cpu scale, seed 0, 2-core x86_64 CPU shared with other jobs, load average ~13):
+Measured (cpu scale, seed 0, 2-core x86_64 CPU shared with other jobs):
 max relative deviation from the exact formula 2.8% below the threshold (tolerance 10%) and
 3.2% above; peak at d = n = 50 (mean risk 2e5, formula ∞); tuned ridge's worst risk 0.91
 (< r² = 1), 4.5e-6 of min-norm's peak, no step down in d; ridge ≤ min-norm at every d (largest
-paired difference −0.012). All claims PASS in 125 s wall (16 s of CPU time; the rest was
-waiting for the shared cores). Seed 1: deviations 1.7% / 3.4%, all PASS in 103 s.
+paired difference −0.012). All claims PASS in 29 s wall at load average ~6 (16 s of CPU
+time), 125 s at load ~13. Seed 1: deviations 1.7% / 3.4%, all PASS.
 Command: ``mlt run linear-double-descent --scale cpu --seed 0``
 """
 
