@@ -1,0 +1,415 @@
+"""SGD learns sparse parities after a long plateau, in time polynomial in n.
+
+Paper: Barak, Edelman, Goel, Kakade, Malach, Zhang (2022), "Hidden progress in deep learning:
+SGD learns parities near the computational limit", arXiv 2207.08799 (NeurIPS 2022); CS 229br
+lecture 2 and MIT 18.408. Reproduces Figure 1 (an MLP's (n, k=3) parity training curve: loss and
+error flat at chance, then an abrupt drop) and the scaling of the time to learn with n (the
+paper: n^O(k) iterations, near the SQ lower bound n^Ω(k)).
+
+The label is the product of k = 3 hidden coordinates of a uniform x ∈ {±1}^n. A one-hidden-layer
+ReLU MLP is trained with the paper's recipe (hinge loss, plain SGD, batch 32, learning rate 0.1)
+online: every step draws fresh samples, so there is no training set to memorise and accuracy on
+fresh samples is the only thing that can improve. For each n, ``runs_per_n`` independent runs
+(own hidden support, init and sample stream) train until accuracy on fresh samples reaches 99%;
+we record how long accuracy stays at chance, how abrupt the jump is, and the median steps to 99%
+against n on log-log axes. The paper's "hidden progress" is shown too: during the plateau the
+first layer's weights on the k support coordinates grow steadily relative to the others, while
+accuracy shows nothing.
+
+Scales (2-core laptop CPU unless noted):
+    smoke  n ∈ {6, 8, 10}, 1 run each, width 64: ~2 s
+    cpu    n ∈ {10, 20, 30, 40, 50}, 5 runs each, width 128: ~40k SGD steps, ~1 min
+    paper  n ∈ {10, 20, …, 70}, 10 runs each, width 1000 (a GPU or a patient CPU)
+
+Measured (cpu scale, seed 0): see the report (filled in below once measured).
+Command: ``mlt run sparse-parity --scale cpu --seed 0``
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from pydantic import Field, field_validator
+
+from mltheory.lab.context import RunContext
+from mltheory.lab.data.synthetic import random_support, sparse_parity
+from mltheory.lab.figures import new_figure
+from mltheory.lab.nn import MLP
+from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
+
+PAPER = Paper(
+    title="Hidden progress in deep learning: SGD learns parities near the computational limit",
+    authors="Barak, Edelman, Goel, Kakade, Malach, Zhang",
+    year=2022,
+    arxiv="2207.08799",
+    reproduces="Fig. 1 (plateau then abrupt phase transition) and the n^O(k) scaling of the "
+    "iterations to learn (k=3, MLP, online SGD)",
+)
+
+
+class Config(ExperimentConfig):
+    ns: list[int] = Field(
+        [10, 20, 30, 40, 50], min_length=1, description="input lengths n to sweep (each > k)"
+    )
+    k: int = Field(3, ge=1, le=8, description="parity degree: number of hidden relevant bits")
+    width: int = Field(128, ge=1, description="hidden units of the one-hidden-layer ReLU MLP")
+    batch_size: int = Field(32, ge=1, description="fresh samples per SGD step (paper: 32)")
+    lr: float = Field(0.1, gt=0, le=10, description="SGD learning rate (paper: 0.1)")
+    runs_per_n: int = Field(5, ge=1, description="independent runs per n (support, init, data)")
+    max_steps: int = Field(30000, ge=1, description="step budget per run")
+    eval_every: int = Field(20, ge=1, description="measure fresh-sample accuracy every this many")
+    test_samples: int = Field(
+        2048, ge=64, description="fresh samples per accuracy measurement (same set within a run)"
+    )
+    final_test_samples: int = Field(
+        8192, ge=64, description="new fresh samples for the final accuracy once a run stops"
+    )
+    learned_acc: float = Field(0.99, gt=0.5, le=1, description="accuracy that counts as learned")
+    chance_band: float = Field(
+        0.55, gt=0.5, lt=1, description="accuracy below this counts as 'at chance' (plateau)"
+    )
+
+    @field_validator("ns")
+    @classmethod
+    def _increasing(cls, v: list[int]) -> list[int]:
+        if any(n < 2 for n in v) or len(set(v)) != len(v):
+            raise ValueError("ns must be distinct integers ≥ 2")
+        return sorted(v)
+
+
+SCALES = {
+    "smoke": {"ns": [6, 8, 10], "width": 64, "runs_per_n": 1, "max_steps": 4000},
+    "cpu": {},
+    "paper": {
+        "ns": [10, 20, 30, 40, 50, 60, 70],
+        "width": 1000,
+        "runs_per_n": 10,
+        "max_steps": 300000,
+    },
+}
+
+# Fractions of the time to learn (at the largest n, median over runs).
+MIN_PLATEAU_FRACTION = 0.5  # "most of training looks like no progress at all"
+MAX_MIDDLE_FRACTION = 0.25  # time spent between 60% and 95%: small when the jump is abrupt
+# Log-log slope of median steps-to-learn vs n: the paper's n^O(k) (and the online-SGD sample
+# complexity ~n^(k-1) for a k-parity) bound it by about k. With 5 values of n spanning a factor
+# 5 and a median over 5 runs, run-to-run spread (≈ ±30% in steps, ≈ ±0.3 in log) moves the
+# fitted slope by about ±0.2; 0.5 leaves room for that and nothing more.
+SLOPE_TOLERANCE = 0.5
+
+CLAIMS = [
+    Claim(
+        "plateau",
+        "accuracy sits at chance (< 55%) for most of the time to learn (largest n, median run)",
+        f"most of training (Fig. 1); here ≥ {MIN_PLATEAU_FRACTION:.0%} of the steps to 99%",
+        lambda m: (
+            m["plateau_fraction_largest_n"],
+            m["plateau_fraction_largest_n"] >= MIN_PLATEAU_FRACTION,
+        ),
+        scales=("cpu", "paper"),
+    ),
+    Claim(
+        "sharp-jump",
+        "the climb from chance to 99% is abrupt: little time is spent between 60% and 95%",
+        f"a discontinuous phase transition; here ≤ {MAX_MIDDLE_FRACTION:.0%} of the steps to 99%",
+        lambda m: (
+            m["middle_fraction_largest_n"],
+            m["middle_fraction_largest_n"] <= MAX_MIDDLE_FRACTION,
+        ),
+        scales=("cpu", "paper"),
+    ),
+    Claim(
+        "all-learned",
+        "every run at every n reaches ≥ 99% accuracy on fresh samples within the step budget",
+        "learned (100% accuracy) at every n shown",
+        lambda m: (
+            m["min_final_test_acc"],
+            m["n_unlearned_runs"] == 0 and m["min_final_test_acc"] >= 0.99,
+        ),
+    ),
+    Claim(
+        "polynomial-in-n",
+        "median steps to learn grow polynomially in n: log-log slope in (0, k + tolerance]",
+        f"n^O(k) iterations; slope ≤ k (= 3) + {SLOPE_TOLERANCE}",
+        lambda m: (
+            m["loglog_slope"],
+            0 < m["loglog_slope"] <= m["k"] + SLOPE_TOLERANCE,
+        ),
+        scales=("cpu", "paper"),
+    ),
+    Claim(
+        "hidden-progress",
+        "during the plateau the support weights grow relative to the rest, unseen by accuracy",
+        "the Fourier gap is amplified steadily (§4); here support/other weight ratio × ≥ 1.5",
+        lambda m: (
+            m["support_ratio_gain_at_plateau_end"],
+            m["support_ratio_gain_at_plateau_end"] >= 1.5,
+        ),
+        scales=("cpu", "paper"),
+    ),
+]
+
+
+def seeded_mlp(n: int, width: int, generator: torch.Generator) -> MLP:
+    """An MLP with PyTorch's default init drawn from ``generator`` (the global RNG is untouched,
+    so a resumed run builds exactly the same network)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(torch.randint(2**62, (), generator=generator)))
+        return MLP(n, [width], 1)
+
+
+@torch.no_grad()
+def accuracy(model: MLP, x: torch.Tensor, y: torch.Tensor, chunk: int) -> float:
+    # Batch-sized chunks keep every matmul small enough to stay single-threaded: on a busy
+    # 2-core machine a two-thread matmul this small waits on the other core far longer than it
+    # computes.
+    out = torch.cat([model(c).squeeze(-1) for c in x.split(chunk)])
+    return (out.sign() == y).float().mean().item()
+
+
+@torch.no_grad()
+def support_weight_ratio(model: MLP, support: torch.Tensor) -> float:
+    """Mean |first-layer weight| on the support coordinates over that on the others: 1 at init
+    (in expectation), growing as SGD amplifies the sparse solution."""
+    w = model[1].weight.abs()  # (width, n); model[0] is the Flatten
+    mask = torch.zeros(w.shape[1], dtype=torch.bool)
+    mask[support] = True
+    return (w[:, mask].mean() / w[:, ~mask].mean()).item()
+
+
+def first_step(steps: list[int], accs: list[float], pred) -> int | None:
+    return next((s for s, a in zip(steps, accs, strict=True) if pred(a)), None)
+
+
+def summarise_run(curve: dict, cfg: Config) -> dict:
+    """Plateau and jump times of one run from its accuracy curve."""
+    steps, accs = curve["step"], curve["acc"]
+    t_learned = first_step(steps, accs, lambda a: a >= cfg.learned_acc)
+    if t_learned is None:
+        return {"t_learned": None}
+    before = [(s, a) for s, a in zip(steps, accs, strict=True) if s <= t_learned]
+    # The plateau ends at the last measurement at chance before learning.
+    t_leave = max((s for s, a in before if a < cfg.chance_band), default=0)
+    # Time in the middle of the climb: measurements with 60% ≤ acc < 95%, each standing for the
+    # eval_every steps before it.
+    middle = sum(cfg.eval_every for s, a in before if 0.60 <= a < 0.95)
+    ratio_at_leave = next(
+        (r for s, r in zip(steps, curve["ratio"], strict=True) if s >= t_leave),
+        curve["ratio"][-1],
+    )
+    return {
+        "t_learned": t_learned,
+        "t_leave_chance": t_leave,
+        "plateau_fraction": t_leave / t_learned,
+        "middle_fraction": middle / t_learned,
+        "jump_steps": t_learned - t_leave,
+        "support_ratio_gain": ratio_at_leave / curve["ratio_init"],
+    }
+
+
+def train_online(
+    cfg: Config,
+    ctx: RunContext,
+    n: int,
+    run_index: int,
+    resume: dict | None,
+    checkpoint: Callable[[Callable[[], dict]], None],
+) -> dict:
+    """One run: online SGD (fresh samples every step) until fresh-sample accuracy ≥ learned_acc.
+
+    Everything random comes from one generator per (n, run), so the run does not depend on what
+    ran before it. ``resume`` is this run's saved state when the process was killed inside it;
+    ``checkpoint(state)`` is called after every measurement (it writes only now and then).
+    """
+    g = ctx.generator(offset=1000 * n + run_index)
+    support = random_support(n, cfg.k, g)
+    x_test, y_test = sparse_parity(cfg.test_samples, n, support, g)
+    model = seeded_mlp(n, cfg.width, g)
+    opt = torch.optim.SGD(model.parameters(), lr=cfg.lr)
+    curve = {"step": [], "acc": [], "ratio": [], "ratio_init": support_weight_ratio(model, support)}
+    step = 0
+    if resume is not None:
+        model.load_state_dict(resume["model"])
+        g.set_state(resume["data_rng"])
+        curve, step = resume["curve"], resume["step"]
+
+    def state() -> dict:
+        return {
+            "model": model.state_dict(),
+            "data_rng": g.get_state(),
+            "curve": curve,
+            "step": step,
+        }
+
+    learned = bool(curve["acc"]) and curve["acc"][-1] >= cfg.learned_acc
+    with ctx.progress_bar(cfg.max_steps, f"n={n} run {run_index}") as advance:
+        advance(step)
+        while step < cfg.max_steps and not learned:
+            x, y = sparse_parity(cfg.batch_size, n, support, g)
+            loss = (1 - y * model(x).squeeze(-1)).clamp(min=0).mean()  # hinge loss
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            step += 1
+            advance()
+            if step % cfg.eval_every == 0:
+                acc = accuracy(model, x_test, y_test, cfg.batch_size)
+                ratio = support_weight_ratio(model, support)
+                curve["step"].append(step)
+                curve["acc"].append(acc)
+                curve["ratio"].append(ratio)
+                ctx.log(n=n, run=run_index, step=step, test_acc=acc, support_ratio=ratio)
+                learned = acc >= cfg.learned_acc
+                checkpoint(state)
+    # A new, larger fresh sample: the stopping accuracy was selected by its own threshold.
+    x_final, y_final = sparse_parity(cfg.final_test_samples, n, support, g)
+    curve["final_acc"] = accuracy(model, x_final, y_final, cfg.batch_size)
+    curve["steps_run"] = step
+    return curve
+
+
+@experiment(
+    "sparse-parity",
+    title="SGD learns (n, k=3) sparse parities: long plateau, sharp jump, poly(n) time",
+    topic="dynamics",
+    paper=PAPER,
+    config=Config,
+    scales=SCALES,
+    claims=CLAIMS,
+    lectures=("CS 229br lecture 2", "MIT 18.408"),
+)
+def run(cfg: Config, ctx: RunContext) -> dict:
+    if cfg.ns[0] <= cfg.k:
+        raise ValueError(f"every n must exceed k={cfg.k}; got ns={cfg.ns}")
+
+    def train_all_runs(n: int) -> list[dict]:
+        saved = ctx.phase_state() or {"curves": [], "current": None}
+        curves, resume = saved["curves"], saved["current"]
+
+        def checkpoint(run_state: Callable[[], dict]) -> None:
+            ctx.save_phase_state(lambda: {"curves": curves, "current": run_state()})
+
+        for r in range(len(curves), cfg.runs_per_n):
+            curves.append(train_online(cfg, ctx, n, r, resume, checkpoint))
+            resume = None
+        return curves
+
+    by_n = ctx.run_phases(cfg.ns, train_all_runs, description="n")
+
+    per_n = {n: [summarise_run(c, cfg) for c in by_n[n]] for n in cfg.ns}
+    learned_by_n = {n: [s for s in per_n[n] if s["t_learned"] is not None] for n in cfg.ns}
+    n_unlearned = sum(len(per_n[n]) - len(learned_by_n[n]) for n in cfg.ns)
+    median_steps = {
+        n: statistics.median(s["t_learned"] for s in learned_by_n[n])
+        for n in cfg.ns
+        if learned_by_n[n]
+    }
+    fit_ns = sorted(median_steps)
+    if len(fit_ns) >= 2:
+        slope, intercept = np.polyfit(
+            np.log(fit_ns), np.log([median_steps[n] for n in fit_ns]), deg=1
+        )
+    else:
+        slope, intercept = float("nan"), float("nan")
+    largest = max(fit_ns) if fit_ns else cfg.ns[-1]
+    top = learned_by_n.get(largest, [])
+
+    def median_of(key: str) -> float:
+        return statistics.median(s[key] for s in top) if top else float("nan")
+
+    _plot(cfg, ctx, by_n, median_steps, slope, intercept)
+
+    return {
+        "k": cfg.k,
+        "ns": cfg.ns,
+        "median_steps_to_learn": [median_steps.get(n, float("nan")) for n in cfg.ns],
+        # One list per n (same order as ns); None where a run did not learn in the budget.
+        "steps_to_learn_by_n": [[s["t_learned"] for s in per_n[n]] for n in cfg.ns],
+        "loglog_slope": float(slope),
+        "n_unlearned_runs": n_unlearned,
+        "min_final_test_acc": min(c["final_acc"] for n in cfg.ns for c in by_n[n]),
+        "largest_learned_n": largest,
+        "plateau_fraction_largest_n": median_of("plateau_fraction"),
+        "middle_fraction_largest_n": median_of("middle_fraction"),
+        "jump_steps_largest_n": median_of("jump_steps"),
+        "support_ratio_gain_at_plateau_end": median_of("support_ratio_gain"),
+        "plateau_fraction_by_n": [
+            statistics.median(s["plateau_fraction"] for s in learned_by_n[n])
+            if learned_by_n[n]
+            else float("nan")
+            for n in cfg.ns
+        ],
+        "total_sgd_steps": sum(c["steps_run"] for n in cfg.ns for c in by_n[n]),
+    }
+
+
+def _plot(cfg, ctx, by_n, median_steps, slope, intercept) -> None:
+    fig, (ax_curve, ax_scale, ax_hidden) = new_figure(ncols=3)
+    colors = {n: f"C{i % 10}" for i, n in enumerate(cfg.ns)}
+    for n in cfg.ns:
+        for r, c in enumerate(by_n[n]):
+            ax_curve.semilogx(
+                c["step"],
+                c["acc"],
+                color=colors[n],
+                alpha=0.8,
+                lw=1,
+                label=f"n={n}" if r == 0 else None,
+            )
+    ax_curve.axhline(0.5, color="gray", ls=":", lw=1)
+    ax_curve.axhline(cfg.learned_acc, color="k", ls="--", lw=1, label=f"{cfg.learned_acc:.0%}")
+    ax_curve.set(
+        xlabel="SGD step (fresh samples)",
+        ylabel="fresh-sample accuracy",
+        title=f"(n, k={cfg.k}) parity, MLP width {cfg.width}",
+    )
+    ax_curve.legend(fontsize=7)
+
+    ns = sorted(median_steps)
+    for n in cfg.ns:
+        steps = [c["steps_run"] for c in by_n[n] if c["acc"] and c["acc"][-1] >= cfg.learned_acc]
+        ax_scale.loglog([n] * len(steps), steps, "o", color=colors[n], alpha=0.35, ms=4)
+    ax_scale.loglog(ns, [median_steps[n] for n in ns], "ko", label="median over runs")
+    if math.isfinite(slope):
+        grid = np.linspace(min(ns), max(ns), 50)
+        ax_scale.loglog(
+            grid, np.exp(intercept) * grid**slope, "k-", lw=1, label=f"fit: n^{slope:.2f}"
+        )
+        # The paper's bound n^O(k): the slope k reference line through the smallest n.
+        ax_scale.loglog(
+            grid,
+            median_steps[ns[0]] * (grid / ns[0]) ** cfg.k,
+            "r--",
+            lw=1,
+            label=f"n^{cfg.k} (k, reference)",
+        )
+    ax_scale.set(xlabel="n", ylabel=f"steps to {cfg.learned_acc:.0%}", title="time to learn vs n")
+    ax_scale.legend(fontsize=7)
+
+    largest = ns[-1] if ns else cfg.ns[-1]
+    ratio_ax = ax_hidden.twinx()
+    for r, c in enumerate(by_n[largest]):
+        first = r == 0
+        ax_hidden.plot(
+            c["step"], c["acc"], color="C0", lw=1, alpha=0.7, label="accuracy" if first else None
+        )
+        ratio_ax.plot(
+            c["step"],
+            [v / c["ratio_init"] for v in c["ratio"]],
+            color="C3",
+            lw=1,
+            alpha=0.7,
+            label="support / other mean |W₁| (× init)" if first else None,
+        )
+    ax_hidden.set(
+        xlabel="SGD step", ylabel="fresh-sample accuracy", title=f"hidden progress, n={largest}"
+    )
+    ratio_ax.set_ylabel("support / other weight ratio (× init)", color="C3")
+    handles, labels = ax_hidden.get_legend_handles_labels()
+    handles_r, labels_r = ratio_ax.get_legend_handles_labels()
+    ax_hidden.legend(handles + handles_r, labels + labels_r, fontsize=7, loc="upper left")
+    ctx.save_figure(fig, "sparse_parity")

@@ -1,0 +1,106 @@
+"""sparse-parity: smoke run, determinism, exact resume, run summaries, and claims that can fail."""
+
+from __future__ import annotations
+
+import pytest
+
+from mltheory.lab import registry, runner
+from mltheory.lab.context import RunContext
+from mltheory.lab.errors import BadInput
+from mltheory.lab.experiments.dynamics import sparse_parity as sp
+
+
+@pytest.fixture(scope="module")
+def smoke_result(tmp_path_factory):
+    return runner.run("sparse-parity", scale="smoke", seed=0, out=tmp_path_factory.mktemp("sp"))
+
+
+def test_smoke_run_passes_its_checked_claims(smoke_result):
+    checked = [c for c in smoke_result.claims if c.passed is not None]
+    assert {c.id for c in checked} == {"all-learned"}
+    assert all(c.passed for c in checked), smoke_result.failed_claims
+    assert smoke_result.duration_s < 10
+    m = smoke_result.metrics
+    # Even the smoke run learns every n, and bigger n takes longer.
+    assert m["n_unlearned_runs"] == 0
+    assert m["median_steps_to_learn"] == sorted(m["median_steps_to_learn"])
+    assert m["loglog_slope"] > 0
+    assert (smoke_result.out_dir / "sparse_parity.png").stat().st_size > 0
+
+
+def test_same_seed_same_metrics(smoke_result, tmp_path):
+    again = runner.run("sparse-parity", scale="smoke", seed=0, out=tmp_path / "again")
+    assert again.metrics == smoke_result.metrics
+    other = runner.run("sparse-parity", scale="smoke", seed=1, out=tmp_path / "other")
+    assert other.metrics["steps_to_learn_by_n"] != smoke_result.metrics["steps_to_learn_by_n"]
+
+
+def test_interrupted_run_resumes_exactly(smoke_result, tmp_path, monkeypatch):
+    monkeypatch.setenv("MLT_CHECKPOINT_EVERY_S", "0")
+    original_log = RunContext.log
+    calls = {"n": 0}
+
+    def log_then_die(self, **values):
+        calls["n"] += 1
+        if calls["n"] == 25:  # part-way into the second n's run
+            raise KeyboardInterrupt
+        original_log(self, **values)
+
+    monkeypatch.setattr(RunContext, "log", log_then_die)
+    out = tmp_path / "killed"
+    with pytest.raises(KeyboardInterrupt):
+        runner.run("sparse-parity", scale="smoke", seed=0, out=out)
+    assert (out / "checkpoint.pt").exists()
+    monkeypatch.setattr(RunContext, "log", original_log)
+    resumed = runner.run("sparse-parity", scale="smoke", seed=0, out=out)
+    assert resumed.resumed
+    assert resumed.metrics == smoke_result.metrics
+    assert (out / "metrics.jsonl").read_text() == (
+        smoke_result.out_dir / "metrics.jsonl"
+    ).read_text()
+
+
+def test_summarise_run_measures_plateau_and_jump():
+    cfg = sp.Config(eval_every=10)
+    # 100 steps at chance, then 60% → 80% → 97% → 100% in four measurements.
+    steps = list(range(10, 141, 10))
+    accs = [0.5] * 10 + [0.6, 0.8, 0.97, 1.0]
+    curve = {"step": steps, "acc": accs, "ratio": [1.0] * 14, "ratio_init": 1.0}
+    s = sp.summarise_run(curve, cfg)
+    assert s["t_learned"] == 140
+    assert s["t_leave_chance"] == 100
+    assert s["plateau_fraction"] == pytest.approx(100 / 140)
+    assert s["middle_fraction"] == pytest.approx(20 / 140)  # the 60% and 80% measurements
+    never = sp.summarise_run({**curve, "acc": [0.5] * 14}, cfg)
+    assert never["t_learned"] is None
+
+
+def test_config_refuses_n_not_above_k():
+    with pytest.raises(BadInput, match="ns"):
+        runner.prepare("sparse-parity", "smoke", overrides={"ns": [5, 5]})
+    with pytest.raises(ValueError, match="exceed k"):
+        runner.run("sparse-parity", scale="smoke", ns=[3, 8])
+
+
+def test_claims_can_fail(smoke_result):
+    exp = registry.get("sparse-parity")
+    bad = dict(smoke_result.metrics)
+    bad.update(
+        plateau_fraction_largest_n=0.1,  # accuracy rose from the start: no plateau
+        middle_fraction_largest_n=0.7,  # a gradual climb, not a jump
+        n_unlearned_runs=1,
+        min_final_test_acc=0.52,
+        loglog_slope=5.2,  # exponential-looking growth, far beyond n^k
+        support_ratio_gain_at_plateau_end=1.0,  # no hidden progress
+    )
+    verdicts = {c.id: c.passed for c in exp.evaluate(bad, "cpu")}
+    assert verdicts == {
+        "plateau": False,
+        "sharp-jump": False,
+        "all-learned": False,
+        "polynomial-in-n": False,
+        "hidden-progress": False,
+    }
+    assert not {c.id: c.passed for c in exp.evaluate({**bad, "loglog_slope": -0.1}, "cpu")}[
+        "polynomial-in-n"
+    ]
