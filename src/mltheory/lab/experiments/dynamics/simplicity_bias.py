@@ -1,0 +1,277 @@
+"""SGD learns functions of increasing complexity: first what a linear classifier knows, then more.
+
+Paper: Kalimeris, Kaplun, Nakkiran, Edelman, Yang, Barak, Zhang (2019), "SGD on neural networks
+learns functions of increasing complexity", Fig. 1 and Claims 1–2 (binary classification; the
+network F_t at step t compared with the best linear classifier L through mutual information).
+
+The paper's quantities, estimated on the test set from the empirical joint distribution of the
+network's prediction F_t, the true label Y and the linear classifier's prediction L (plug-in
+estimates, in bits):
+
+    I(F_t; Y)              how much the network's predictions tell about the label
+    I(F_t; Y | L)          what they tell beyond what L's predictions already tell
+    μ_Y(F_t; L) = I(F_t; Y) − I(F_t; Y | L)   the part of F_t's performance explained by L
+
+Claim 1 (linear phase): early in training, I(F_t; Y | L) ≈ 0, so μ ≈ I(F_t; Y): the network
+behaves like the linear classifier (here: when it first reaches L's accuracy it agrees with L
+on most inputs). Claim 2 (beyond linear): later the network's accuracy exceeds L's and
+I(F_t; Y | L) grows, while μ plateaus instead of falling (the network keeps what it learned
+first).
+
+Task: MNIST-1D digits 0–4 vs 5–9 (binary, as in the paper's experiments), inputs standardized.
+L is logistic regression (scikit-learn) fit on the same training set. F_t is an MLP
+40→256→256→2 trained with minibatch SGD (momentum 0.9), evaluated every ``eval_every`` steps.
+
+Scales (2-core laptop CPU unless noted):
+    smoke  300 SGD steps: reaches the linear phase only; seconds
+    cpu    4000 steps (the MLP fits its 4000 training examples by ~2600), 400 evaluations
+    paper  MNIST-1D with 25000 samples (20000 train / 5000 test), MLP 40→512→512→2,
+           20000 steps: a GPU or a patient CPU
+
+Measured (cpu scale, seed 0, 2-core x86_64 CPU shared with other jobs): filled in below after
+the run.
+Command: ``mlt run simplicity-bias --scale cpu --seed 0``
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from pydantic import Field
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import mutual_info_score
+
+from mltheory.lab.context import RunContext
+from mltheory.lab.data import load_mnist1d
+from mltheory.lab.figures import new_figure
+from mltheory.lab.nn import MLP
+from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
+from mltheory.lab.train import train_classifier
+
+PAPER = Paper(
+    title="SGD on neural networks learns functions of increasing complexity",
+    authors="Kalimeris, Kaplun, Nakkiran, Edelman, Yang, Barak, Zhang",
+    year=2019,
+    arxiv="1905.11604",
+    reproduces="Fig. 1 and Claims 1–2: I(F_t;Y), μ_Y(F_t;L) and I(F_t;Y|L) along SGD training "
+    "(binary task)",
+)
+
+
+class Config(ExperimentConfig):
+    mnist1d_samples: int = Field(
+        5000, ge=500, description="MNIST-1D samples generated (80% train, 20% test)"
+    )
+    hidden: list[int] = Field([256, 256], min_length=1, description="hidden widths of the MLP")
+    lr: float = Field(0.01, gt=0, le=1, description="SGD learning rate")
+    momentum: float = Field(0.9, ge=0, lt=1, description="SGD momentum")
+    batch_size: int = Field(64, ge=1, description="minibatch size")
+    steps: int = Field(4000, ge=1, description="SGD steps")
+    eval_every: int = Field(10, ge=1, description="steps between measurements of F_t")
+    linear_c: float = Field(
+        1.0, gt=0, description="inverse L2 penalty of the logistic-regression classifier L"
+    )
+
+
+SCALES = {
+    "smoke": {"steps": 300},
+    "cpu": {},
+    "paper": {"mnist1d_samples": 25000, "hidden": [512, 512], "steps": 20000, "eval_every": 20},
+}
+
+# "The network reaches L's accuracy": its test accuracy first comes within this of L's.
+MATCH_TOLERANCE = 0.01
+LINEAR_PHASE_MIN_AGREEMENT = 0.85
+LINEAR_PHASE_MAX_UNEXPLAINED = 0.25  # I(F;Y|L) / I(F;Y) at the linear phase
+BEYOND_LINEAR_MARGIN = 0.05  # accuracy points; ≈ 2.5 standard errors of a difference at n=1000
+MIN_CMI_GROWTH_BITS = 0.05  # well above the plug-in estimate's bias (~1e-3 bits at n=1000)
+MIN_RETAINED_MU = 0.5  # μ at the end as a fraction of μ at the linear phase
+
+CLAIMS = [
+    Claim(
+        "linear-phase-agreement",
+        "when the network first reaches the linear classifier's test accuracy (within "
+        f"{MATCH_TOLERANCE:g}), it agrees with L on ≥ {LINEAR_PHASE_MIN_AGREEMENT:.0%} of test "
+        "inputs",
+        "F_t ≈ L in the initial phase (Claim 1)",
+        lambda m: (
+            m["linear_phase_agreement"],
+            m["linear_phase_agreement"] >= LINEAR_PHASE_MIN_AGREEMENT,
+        ),
+    ),
+    Claim(
+        "linear-phase-explained",
+        "at that point L explains most of the network's performance: I(F;Y|L) ≤ "
+        f"{LINEAR_PHASE_MAX_UNEXPLAINED:g}·I(F;Y), i.e. μ_Y(F;L) ≥ "
+        f"{1 - LINEAR_PHASE_MAX_UNEXPLAINED:.0%} of I(F;Y)",
+        "I(F_t;Y|L) ≈ 0, μ_Y(F_t;L) ≈ I(F_t;Y) early (Claim 1, Fig. 1)",
+        lambda m: (
+            m["linear_phase_cmi"] / m["linear_phase_mi"],
+            m["linear_phase_cmi"] <= LINEAR_PHASE_MAX_UNEXPLAINED * m["linear_phase_mi"],
+        ),
+    ),
+    Claim(
+        "beyond-linear",
+        f"by the end the network's test accuracy exceeds L's by ≥ {BEYOND_LINEAR_MARGIN:g}",
+        "the network's accuracy goes beyond the linear classifier's (Fig. 1)",
+        lambda m: (
+            m["final_acc"] - m["linear_acc"],
+            m["final_acc"] - m["linear_acc"] >= BEYOND_LINEAR_MARGIN,
+        ),
+        scales=("cpu", "paper"),
+    ),
+    Claim(
+        "cmi-grows",
+        f"I(F_t;Y|L) grows by ≥ {MIN_CMI_GROWTH_BITS:g} bits from the linear phase to the end",
+        "I(F_t;Y|L) rises after the initial phase (Fig. 1)",
+        lambda m: (
+            m["final_cmi"] - m["linear_phase_cmi"],
+            m["final_cmi"] - m["linear_phase_cmi"] >= MIN_CMI_GROWTH_BITS,
+        ),
+        scales=("cpu", "paper"),
+    ),
+    Claim(
+        "retains-linear",
+        f"μ_Y(F_t;L) at the end is ≥ {MIN_RETAINED_MU:g}× its value at the linear phase: the "
+        "network keeps what L explains",
+        "μ_Y(F_t;L) plateaus rather than falling (Claim 2, Fig. 1)",
+        lambda m: (
+            m["final_mu"] / m["linear_phase_mu"],
+            m["final_mu"] >= MIN_RETAINED_MU * m["linear_phase_mu"],
+        ),
+        scales=("cpu", "paper"),
+    ),
+]
+
+BITS = 1 / math.log(2)  # scikit-learn's mutual information is in nats
+
+
+def conditional_mutual_information(f: np.ndarray, y: np.ndarray, cond: np.ndarray) -> float:
+    """Plug-in I(F;Y|C) in nats: Σ_c p(c)·I(F;Y | C=c) over the empirical joint."""
+    return sum(
+        (cond == c).mean() * mutual_info_score(y[cond == c], f[cond == c]) for c in np.unique(cond)
+    )
+
+
+@experiment(
+    "simplicity-bias",
+    title="SGD first learns what a linear classifier knows, then goes beyond it",
+    topic="dynamics",
+    paper=PAPER,
+    config=Config,
+    scales=SCALES,
+    claims=CLAIMS,
+    lectures=("CS 229br lecture 2",),
+)
+def run(cfg: Config, ctx: RunContext) -> dict:
+    data = load_mnist1d(num_samples=cfg.mnist1d_samples).standardized()
+    # Binary task: digits 0–4 vs 5–9.
+    y_train, y_test = (data.y_train >= 5).long(), (data.y_test >= 5).long()
+
+    linear = LogisticRegression(C=cfg.linear_c, max_iter=5000)
+    linear.fit(data.x_train.numpy(), y_train.numpy())
+    y_np = y_test.numpy()
+    lin_pred = linear.predict(data.x_test.numpy())
+    linear_acc = float((lin_pred == y_np).mean())
+    linear_mi = mutual_info_score(y_np, lin_pred) * BITS
+
+    x_test = data.x_test.to(ctx.device)
+
+    def compare_with_linear(model: torch.nn.Module) -> dict[str, float]:
+        f = model(x_test).argmax(1).cpu().numpy()
+        mi = mutual_info_score(y_np, f) * BITS
+        cmi = conditional_mutual_information(f, y_np, lin_pred) * BITS
+        return {
+            "agreement": float((f == lin_pred).mean()),
+            "mi": mi,
+            "cmi": cmi,
+            "mu": mi - cmi,
+        }
+
+    def train_network(_: str) -> dict:
+        model = MLP(data.input_dim, cfg.hidden, 2).to(ctx.device)
+        hist = train_classifier(
+            model,
+            data.x_train.to(ctx.device),
+            y_train.to(ctx.device),
+            steps=cfg.steps,
+            batch_size=cfg.batch_size,
+            lr=cfg.lr,
+            momentum=cfg.momentum,
+            generator=ctx.generator(1),
+            ctx=ctx,
+            x_test=x_test,
+            y_test=y_test.to(ctx.device),
+            eval_every=cfg.eval_every,
+            description="SGD",
+            on_eval=compare_with_linear,
+        )
+        return {
+            "step": hist.step,
+            "train_acc": hist.train_acc,
+            "test_acc": hist.test_acc,
+            **hist.extra,
+        }
+
+    # One phase: a killed run resumes inside training from train_classifier's checkpoint.
+    trace = ctx.run_phases(["mlp"], train_network, description="network")["mlp"]
+
+    acc = trace["test_acc"]
+    reached = [i for i, a in enumerate(acc) if a >= linear_acc - MATCH_TOLERANCE]
+    # If the network never reaches L's accuracy there is no linear phase to measure: NaN fails
+    # the linear-phase claims honestly.
+    t1 = reached[0] if reached else None
+
+    def at_linear_phase(key: str) -> float:
+        return trace[key][t1] if t1 is not None else float("nan")
+
+    fig, (ax_acc, ax_info) = new_figure(ncols=2, width=5.4)
+    steps = trace["step"]
+    ax_acc.plot(steps, acc, label="network F_t (test)")
+    ax_acc.plot(steps, trace["train_acc"], color="C0", alpha=0.4, label="network F_t (train)")
+    ax_acc.axhline(linear_acc, color="C1", ls="--", label=f"linear L (test) {linear_acc:.3f}")
+    ax_acc.plot(steps, trace["agreement"], color="C2", label="agreement of F_t with L")
+    if t1 is not None:
+        ax_acc.axvline(steps[t1], color="gray", ls=":", label="F_t first reaches L's accuracy")
+    ax_acc.set(
+        xlabel="SGD step", ylabel="fraction", title="accuracy and agreement", xscale="symlog"
+    )
+    ax_acc.legend(fontsize=7)
+    ax_info.plot(steps, trace["mi"], label="I(F_t; Y)")
+    ax_info.plot(steps, trace["mu"], label="μ_Y(F_t; L) = I(F_t;Y) − I(F_t;Y|L)")
+    ax_info.plot(steps, trace["cmi"], label="I(F_t; Y | L)")
+    ax_info.axhline(linear_mi, color="C1", ls="--", label="I(L; Y)")
+    if t1 is not None:
+        ax_info.axvline(steps[t1], color="gray", ls=":")
+    ax_info.set(
+        xlabel="SGD step",
+        ylabel="bits (test set)",
+        title="paper's Fig. 1: what F_t knows beyond L",
+        xscale="symlog",
+    )
+    ax_info.legend(fontsize=7)
+    fig.suptitle(
+        f"MNIST-1D digits 0–4 vs 5–9, MLP {'×'.join(map(str, cfg.hidden))}, SGD lr={cfg.lr:g}"
+    )
+    ctx.save_figure(fig, "simplicity_bias")
+
+    return {
+        "linear_acc": linear_acc,
+        "linear_mi": linear_mi,
+        "linear_phase_step": steps[t1] if t1 is not None else None,
+        "linear_phase_acc": at_linear_phase("test_acc"),
+        "linear_phase_agreement": at_linear_phase("agreement"),
+        "linear_phase_mi": at_linear_phase("mi"),
+        "linear_phase_cmi": at_linear_phase("cmi"),
+        "linear_phase_mu": at_linear_phase("mu"),
+        "final_acc": acc[-1],
+        "final_train_acc": trace["train_acc"][-1],
+        "final_agreement": trace["agreement"][-1],
+        "final_mi": trace["mi"][-1],
+        "final_cmi": trace["cmi"][-1],
+        "final_mu": trace["mu"][-1],
+        "max_cmi": max(trace["cmi"]),
+        "n_test": len(y_np),
+    }
