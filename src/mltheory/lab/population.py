@@ -333,15 +333,15 @@ def train_population(
             pos += batch_size
             xb = x_train[idx] if shared_x else x_train[members, idx]
             _, w_grads, b_grads = pop.loss_and_grads(xb, y_train[members, idx])
+            grads = [*w_grads, *b_grads]
             # torch.optim.SGD (dampening 0, no Nesterov): b ← μ·b + (g + λ·w); w ← w − η·b.
-            # A zero buffer makes the first step b = g exactly, as SGD's first step does.
-            for p, g, buf, lr_p, mom_p, wd_p in zip(
-                params, [*w_grads, *b_grads], buffers, lrs, moms, wds, strict=True
-            ):
-                if use_wd:
-                    g = g.addcmul_(wd_p, p)
-                buf.mul_(mom_p).add_(g)
-                p.addcmul_(buf, lr_p, value=-1.0)
+            # A zero buffer makes the first step b = g exactly, as SGD's first step does. The
+            # _foreach ops (what torch.optim uses) update all layers in one call each.
+            if use_wd:
+                torch._foreach_addcmul_(grads, wds, params)
+            torch._foreach_mul_(buffers, moms)
+            torch._foreach_add_(buffers, grads)
+            torch._foreach_addcmul_(params, buffers, lrs, value=-1.0)
             step += 1
             advance(1)
             if ctx is not None:
