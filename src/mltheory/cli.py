@@ -318,6 +318,8 @@ def sweep(
     except KeyboardInterrupt:
         err_console.print(f"interrupted; rerun with --out {plan.out} to run the unfinished cells")
         raise typer.Exit(130) from None
+    except BadInput as e:  # e.g. a Ray cluster that cannot be reached
+        raise fail_bad_input(e) from None
     if as_json:
         print_json(summary)
     else:

@@ -93,6 +93,7 @@ def test_plan_has_one_cell_per_grid_point_and_seed(tmp_path):
         (["--executor", "dask"], ["executor", "local", "ray"]),
         (["--address", "127.0.0.1:6379"], ["--address", "--executor ray"]),
         (["--scale", "huge"], ["scale", "smoke"]),
+        (["--executor", "ray", "--address", "127.0.0.1:1"], ["no Ray cluster answers", ":1"]),
     ],
 )
 def test_bad_input_exits_2_before_any_work(tmp_path, args, must_say):

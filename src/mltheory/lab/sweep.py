@@ -32,6 +32,7 @@ import itertools
 import json
 import os
 import re
+import socket
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -192,6 +193,7 @@ def prepare_sweep(
             import ray  # noqa: F401
         except ImportError:
             raise BadInput("--executor ray needs Ray: pip install 'mltheory[ray]'") from None
+        _check_reachable(address or os.environ.get("RAY_ADDRESS") or "auto")
     if seeds < 1:
         raise BadInput(f"--seeds must be at least 1, got {seeds}")
     fixed_values = (
@@ -456,7 +458,15 @@ def run_on_ray(
     if not ray.is_initialized():
         address = address or os.environ.get("RAY_ADDRESS") or None
         if address:
-            ray.init(address=address, log_to_driver=False)
+            try:
+                ray.init(address=address, log_to_driver=False)
+            except (ConnectionError, RuntimeError) as exc:
+                raise BadInput(
+                    f"could not connect to the Ray cluster at {address}: {exc}. Is it running "
+                    "(`ray status`)? A cluster with token authentication (the default for local "
+                    "clusters since Ray 2.59) also needs RAY_AUTH_MODE=token and its token "
+                    "(~/.ray/auth_token, RAY_AUTH_TOKEN or RAY_AUTH_TOKEN_PATH)"
+                ) from None
         else:
             # "local": a new instance even if `ray start` left one on this machine; workers
             # inherit this process's environment (PYTHONPATH, MLT_HOME).
@@ -492,6 +502,17 @@ def run_on_ray(
     finally:
         if started_here:
             ray.shutdown()
+
+
+def _check_reachable(address: str) -> None:
+    """Fail fast on a HOST:PORT nobody listens on: Ray itself keeps retrying for minutes."""
+    if address == "auto" or "://" in address or ":" not in address:
+        return
+    host, port = address.rsplit(":", 1)
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=10).close()
+    except (OSError, ValueError) as exc:
+        raise BadInput(f"no Ray cluster answers at {address} ({exc}); is it running?") from None
 
 
 def _cells_use_cuda(device: str | None, resources: dict[str, float]) -> bool:
