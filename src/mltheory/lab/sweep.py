@@ -556,7 +556,12 @@ def run_sweep(
         f"[bold]{plan.exp.name}[/bold] sweep ({plan.scale}): {len(plan.cells)} cells = "
         f"{len(plan.points)} grid points × {len(plan.seeds)} seeds; "
         f"{len(plan.cells) - len(pending)} already finished, {len(pending)} to run"
-        + (f" ({populations} batched populations)" if populations else "")
+        + (
+            f" ({sum(len(j.cells) for j in jobs if len(j.cells) > 1)} of them batched into "
+            f"{populations} population{'s' if populations > 1 else ''})"
+            if populations
+            else ""
+        )
         + f"; executor {executor}; writing {out}",
         highlight=False,
     )
