@@ -78,8 +78,8 @@ def test_summarise_run_measures_plateau_and_jump():
 def test_config_refuses_n_not_above_k():
     with pytest.raises(BadInput, match="ns"):
         runner.prepare("sparse-parity", "smoke", overrides={"ns": [5, 5]})
-    with pytest.raises(ValueError, match="exceed k"):
-        runner.run("sparse-parity", scale="smoke", ns=[3, 8])
+    with pytest.raises(BadInput, match="exceed k"):
+        runner.prepare("sparse-parity", "smoke", overrides={"ns": [3, 8]})
 
 
 def test_claims_can_fail(smoke_result):
