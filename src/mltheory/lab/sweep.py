@@ -649,9 +649,12 @@ def aggregate(
 ) -> dict[str, Any]:
     """The sweep's ``sweep.json``: per grid point, every numeric scalar metric's mean, sample
     standard deviation, min, max and count across seeds, and each claim's pass rate."""
+    cells_at: dict[Point, list[Cell]] = {}
+    for c in plan.cells:
+        cells_at.setdefault(c.point, []).append(c)
     points = []
     for point in plan.points:
-        cells = [c for c in plan.cells if c.point == point]
+        cells = cells_at.get(point, [])
         done = [results[c.slug] for c in cells if c.slug in results]
         crashed = [c.slug for c in cells if c.slug in errors and c.slug not in results]
         metric_names: dict[str, None] = {}  # ordered set
