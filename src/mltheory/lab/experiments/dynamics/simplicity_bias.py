@@ -23,13 +23,18 @@ L is logistic regression (scikit-learn) fit on the same training set. F_t is an 
 40→256→256→2 trained with minibatch SGD (momentum 0.9), evaluated every ``eval_every`` steps.
 
 Scales (2-core laptop CPU unless noted):
-    smoke  300 SGD steps: reaches the linear phase only; seconds
+    smoke  200 SGD steps: reaches the linear phase only; seconds
     cpu    4000 steps (the MLP fits its 4000 training examples by ~2600), 400 evaluations
     paper  MNIST-1D with 25000 samples (20000 train / 5000 test), MLP 40→512→512→2,
            20000 steps: a GPU or a patient CPU
 
-Measured (cpu scale, seed 0, 2-core x86_64 CPU shared with other jobs): filled in below after
-the run.
+Measured (cpu scale, seed 0, 2-core x86_64 CPU shared with several other jobs): all 5 claims
+PASS. L: test accuracy 0.637, I(L;Y) = 0.056 bits. Linear phase (steps 20–420, network accuracy
+0.639): median agreement with L 0.912, I(F;Y|L) = 0.009 of I(F;Y) = 0.060 bits (15% unexplained).
+End (step 4000, train accuracy 1.0): test accuracy 0.733 (+0.096 over L), agreement 0.642,
+I(F;Y|L) = 0.128 bits, μ = 0.035 bits (0.68× its linear-phase value: μ sags by about a third
+rather than staying flat as in the paper's figure). Seeds 1–3: the same verdicts. Wall time 142 s
+under heavy load (torch's two threads contend); ~17 s in a single-threaded process.
 Command: ``mlt run simplicity-bias --scale cpu --seed 0``
 """
 
@@ -76,7 +81,7 @@ class Config(ExperimentConfig):
 
 
 SCALES = {
-    "smoke": {"steps": 300},
+    "smoke": {"steps": 200},
     "cpu": {},
     "paper": {"mnist1d_samples": 25000, "hidden": [512, 512], "steps": 20000, "eval_every": 20},
 }

@@ -20,8 +20,13 @@ Scales (2-core laptop CPU unless noted):
            up to 300k steps per level: a GPU. Needs the CIFAR-10 files (refused with exit 2 if
            they are missing).
 
-Measured (cpu scale, seed 0, 2-core x86_64 CPU shared with other jobs): see the module's final
-report; filled in below after the run.
+Measured (cpu scale, seed 0, 2-core x86_64 CPU shared with several other jobs): all 5 claims
+PASS. Steps to fit 99% at corruption 0/0.2/0.5/0.8/1: 2950/3600/3750/3900/3900 (random/true
+labels = 1.32×); final train accuracy ≥ 99.05% at every level; test accuracy on the true labels
+0.516/0.403/0.266/0.159/0.113 (chance 0.1 ± 3 s.e. = ±0.028 at 1000 test examples). Seeds 1–3:
+the same verdicts, ratios 1.28–1.32. Wall time 282 s under heavy load (load average ~8 on 2
+cores; torch's two threads contend); the same run in a single-threaded process took ~20 s.
+Smoke: 10 s under that load.
 Command: ``mlt run random-labels --scale cpu --seed 0``
 """
 
