@@ -22,7 +22,7 @@ import mltheory
 from mltheory.lab import registry
 from mltheory.lab.context import RunContext, resolve_device
 from mltheory.lab.errors import BadInput, unknown
-from mltheory.lab.spec import SCALE_NAMES, ClaimResult, Experiment, ExperimentConfig
+from mltheory.lab.spec import SCALE_NAMES, ClaimResult, Experiment, ExperimentConfig, plain_value
 from mltheory.lab.store import (
     CONFIG_FILE,
     RESULT_FILE,
@@ -141,12 +141,12 @@ def resolve_config(exp: Experiment, scale: str, overrides: dict[str, Any]) -> Ex
         for e in err.errors():
             loc = ".".join(str(p) for p in e["loc"])
             info = fields.get(str(e["loc"][0])) if e["loc"] else None
-            allowed = _describe_allowed(info) if info else ""
+            allowed = describe_allowed(info) if info else ""
             problems.append(f"{loc}={e.get('input')!r}: {e['msg']}{allowed}")
         raise BadInput(f"invalid config for {exp.name}: " + "; ".join(problems)) from None
 
 
-def _describe_allowed(info: Any) -> str:
+def describe_allowed(info: Any) -> str:
     parts = [f"type {getattr(info.annotation, '__name__', str(info.annotation))}"]
     for m in info.metadata:
         for attr, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
@@ -249,7 +249,7 @@ def execute(prep: PreparedRun, quiet: bool = False) -> Result:
         scale=prep.scale,
         seed=prep.seed,
         config=cfg.model_dump(mode="json"),
-        metrics={k: _plain_metric(v) for k, v in metrics.items()},
+        metrics={k: plain_value(v) for k, v in metrics.items()},
         claims=claims,
         figures=list(ctx.figures),
         started=started,
@@ -272,12 +272,6 @@ def execute(prep: PreparedRun, quiet: bool = False) -> Result:
         sum(c.passed is False for c in claims),
     )
     return result
-
-
-def _plain_metric(v: Any) -> Any:
-    from mltheory.lab.spec import _plain
-
-    return _plain(v)
 
 
 def run(

@@ -168,7 +168,7 @@ class Experiment:
                     c.id,
                     c.statement,
                     c.paper_value,
-                    _plain(measured),
+                    plain_value(measured),
                     bool(ok) if checked else None,
                     note,
                 )
@@ -187,12 +187,12 @@ class Experiment:
         }
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
     """Numbers from NumPy/torch become plain Python so they serialise to JSON."""
     if hasattr(value, "tolist"):
         return value.tolist()
     if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
+        return [plain_value(v) for v in value]
     if isinstance(value, float | int | str | bool) or value is None:
         return value
     return str(value)

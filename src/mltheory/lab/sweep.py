@@ -51,7 +51,7 @@ from mltheory.lab import registry, runner
 from mltheory.lab.context import RunContext
 from mltheory.lab.errors import BadInput, unknown
 from mltheory.lab.figures import new_figure
-from mltheory.lab.spec import SCALE_NAMES, Experiment
+from mltheory.lab.spec import SCALE_NAMES, Experiment, plain_value
 from mltheory.lab.store import CONFIG_FILE, RESULT_FILE, RunIndex, read_json, write_json_atomic
 
 SWEEP_FILE = "sweep.json"
@@ -144,7 +144,7 @@ def parse_field_value(exp: Experiment, key: str, raw: str) -> Any:
         except (json.JSONDecodeError, ValidationError):
             pass
         problem = err.errors()[0]["msg"]
-        allowed = runner._describe_allowed(info)
+        allowed = runner.describe_allowed(info)
         raise BadInput(f"--grid {key}: {raw!r} is not allowed: {problem}{allowed}") from None
 
 
@@ -389,7 +389,7 @@ def _run_population(exp: Experiment, job: Job) -> list[dict[str, Any]]:
             scale=job.scale,
             seed=prep.seed,
             config=prep.cfg.model_dump(mode="json"),
-            metrics={k: runner._plain_metric(v) for k, v in metrics.items()},
+            metrics={k: plain_value(v) for k, v in metrics.items()},
             claims=claims,
             figures=figures,
             started=started,
