@@ -5,7 +5,7 @@ of the *same* shape. Trained one after another, each step of each model is a han
 matrix products plus a few hundred microseconds of Python, autograd and optimizer overhead, and
 the CPU or GPU sits mostly idle. Here ``M`` models are held as stacked weights of shape
 ``(M, out, in)`` and trained together: one step of the whole population is one batched matrix
-product per layer (``torch.baddbmm``/``torch.bmm``), so the overhead is paid once per step for
+product per layer (``torch.bmm``), so the overhead is paid once per step for
 all ``M`` models and the arithmetic runs at matrix speed.
 
 * :class:`PopulationMLP`: the stacked weights of ``M`` :class:`~mltheory.lab.nn.MLP` s of one
@@ -19,11 +19,15 @@ all ``M`` models and the arithmetic runs at matrix speed.
   ``b ← μb + g + λw``, ``w ← w − ηb``). Member ``i`` ends with the same weights, to
   floating-point tolerance, as the same MLP trained alone by ``train_classifier`` with the same
   init seed, data-order generator and hyper-parameters (``tests/lab/test_population.py``).
+  "To tolerance", not bit for bit: batched and single products sum in different orders. The
+  two agree to ~1e-7 until, in a long run, such a rounding difference lands a pre-activation on
+  the other side of a ReLU's kink for one example; from then on the two trajectories drift
+  apart, as two runs of one script on different BLAS builds or thread counts would.
 
 Why batched matmuls and a hand-written backward rather than ``torch.func.vmap`` over
 ``functional_call``: both express the same computation, but on a CPU ``vmap(grad(...))`` adds
 per-step dispatch overhead that dominates for the small widths sweeps are made of, while
-``baddbmm``/``bmm`` go straight to the BLAS batched GEMM. ``benchmarks/population.py`` measures
+``bmm`` goes straight to the BLAS batched GEMM. ``benchmarks/population.py`` measures
 the three ways (one after another, vmap, bmm) side by side; bmm was the fastest at every width
 we measured. The price is that only ReLU MLPs trained with cross-entropy and SGD are covered;
 ``vmap`` remains the generic route for other architectures.
@@ -43,7 +47,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 from mltheory.lab.context import RunContext
 from mltheory.lab.nn import MLP
@@ -155,7 +158,8 @@ class PopulationMLP:
         last = len(self.weights) - 1
         for k, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             inputs.append(h)
-            h = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))
+            # bmm then a broadcast add is faster on the CPU than baddbmm with a broadcast bias.
+            h = torch.bmm(h, w.transpose(1, 2)).add_(b.unsqueeze(1))
             if k < last:
                 h = h.clamp_min_(0.0)  # ReLU in place: the pre-activation is not needed again
         return h, inputs
@@ -166,11 +170,10 @@ class PopulationMLP:
         """Per-member mean cross-entropy ``(M,)`` on batches ``x (M, B, in)``, ``y (M, B)``, and
         its gradients with respect to every weight and bias (hand-written backward pass)."""
         logits, inputs = self._forward(x)
-        m, batch = y.shape
-        log_probs = logits.log_softmax(-1)
-        loss = -log_probs.gather(2, y.unsqueeze(2)).squeeze(2).mean(1)
+        batch = y.shape[1]
+        loss, grad = _cross_entropy_and_softmax(logits, y)
+        loss = loss.mean(1)
         # d(mean CE)/d logits = (softmax − one-hot) / B
-        grad = log_probs.exp_()
         grad.scatter_add_(2, y.unsqueeze(2), torch.full_like(grad[:, :, :1], -1.0))
         grad.div_(batch)
         w_grads: list[torch.Tensor] = [None] * len(self.weights)  # type: ignore[list-item]
@@ -181,7 +184,11 @@ class PopulationMLP:
             if k > 0:
                 # Back through layer k's weights and the ReLU that produced its input (the
                 # input is the post-ReLU activation, so "input > 0" is ReLU's derivative, 0 at 0).
-                grad = torch.bmm(grad, self.weights[k]).mul_(inputs[k] > 0)
+                # threshold_backward is autograd's own ReLU backward: one pass, where
+                # multiplying by a boolean mask costs three (compare, convert, multiply).
+                grad = torch.ops.aten.threshold_backward(
+                    torch.bmm(grad, self.weights[k]), inputs[k], 0.0
+                )
         return loss, w_grads, b_grads
 
     @torch.no_grad()
@@ -197,10 +204,23 @@ class PopulationMLP:
             xb, yb = x[..., i : i + chunk, :], y[..., i : i + chunk]
             logits = self.forward(xb)
             yb = yb.expand(self.size, -1) if yb.dim() == 1 else yb
-            ce = F.cross_entropy(logits.transpose(1, 2), yb, reduction="none")
-            loss_sum += ce.sum(1).double()
+            loss_sum += _cross_entropy_and_softmax(logits, yb)[0].sum(1).double()
             correct += (logits.argmax(2) == yb).sum(1)
         return (loss_sum / max(1, n)).float(), correct.float() / max(1, n)
+
+
+def _cross_entropy_and_softmax(
+    logits: torch.Tensor, y: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-example cross-entropy ``(M, B)`` and softmax ``(M, B, C)`` of logits ``(M, B, C)``.
+
+    Written out (max-shifted log-sum-exp) because ``log_softmax`` over a last dimension as short
+    as 10 classes is several times slower on the CPU than these few elementwise passes."""
+    shifted = logits - logits.amax(-1, keepdim=True)
+    exp = shifted.exp()
+    sum_exp = exp.sum(-1, keepdim=True)
+    loss = sum_exp.log().squeeze(-1) - shifted.gather(-1, y.unsqueeze(-1)).squeeze(-1)
+    return loss, exp.div_(sum_exp)
 
 
 @dataclass

@@ -230,13 +230,18 @@ CLAIMS = [
 ]
 
 
-def _generator(seed: int, offset: int) -> torch.Generator:
+def cell_generator(seed: int, offset: int) -> torch.Generator:
     # Derived exactly as RunContext.generator derives its generators, so a cell with seed s in a
     # sweep's population draws the same numbers as ``mlt run --seed s``.
     return torch.Generator().manual_seed(seed * 1_000_003 + offset)
 
 
 LABELS_OFFSET, INIT_OFFSET, ORDER_OFFSET = 1, 100_000, 200_000
+
+
+def init_seed(seed: int, width: int) -> int:
+    """The init seed of a cell's networks of one width (``torch.manual_seed`` + ``MLP``)."""
+    return seed * 1_000_003 + INIT_OFFSET + width
 
 
 def train_cells(
@@ -263,7 +268,7 @@ def train_cells(
         cell_members.append(mine)
     labels = torch.stack(
         [
-            corrupt_labels(data.y_train.cpu(), noise, 10, _generator(seed, LABELS_OFFSET))
+            corrupt_labels(data.y_train.cpu(), noise, 10, cell_generator(seed, LABELS_OFFSET))
             for seed, noise, *_ in members
         ]
     ).to(ctx.device)
@@ -275,7 +280,7 @@ def train_cells(
 
     def train_width(width: int) -> dict[str, list[float]]:
         # The noisy and the clean member of a seed share init and data order (paired curves).
-        init_seeds = [seed * 1_000_003 + INIT_OFFSET + width for seed, *_ in members]
+        init_seeds = [init_seed(seed, width) for seed, *_ in members]
         pop = PopulationMLP.init(40, [width, width], 10, init_seeds, device=ctx.device)
         hist = train_population(
             pop,
@@ -286,7 +291,7 @@ def train_cells(
             lr=[k[2] for k in members],
             momentum=[k[3] for k in members],
             weight_decay=[k[4] for k in members],
-            generators=[_generator(seed, ORDER_OFFSET + width) for seed, *_ in members],
+            generators=[cell_generator(seed, ORDER_OFFSET + width) for seed, *_ in members],
             ctx=ctx,
             x_test=data.x_test,
             y_test=data.y_test,
