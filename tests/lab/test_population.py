@@ -234,3 +234,22 @@ def test_killed_run_resumes_exactly(tmp_path, monkeypatch):
     assert resumed_ctx.resumed_from is not None
     for a, b in zip(whole.parameters(), resumed.parameters(), strict=True):
         assert torch.equal(a, b)
+
+
+def test_stop_at_fit_cuts_each_member_where_it_would_stop_alone():
+    x, y = _data(40, 6, 3)
+    labels = torch.stack(
+        [corrupt_labels(y, p, 3, torch.Generator().manual_seed(7)) for p in (0.0, 0.5, 1.0)]
+    )
+    kw = dict(steps=400, batch_size=8, lr=0.1, eval_every=10, fit_threshold=0.9)
+    pop = PopulationMLP.init(6, [32], 3, [0, 1, 2])
+    gens = [torch.Generator().manual_seed(30 + i) for i in range(3)]
+    hist = train_population(pop, x, labels, generators=gens, stop_at_fit=True, **kw)
+    fits = [hist.member(i, stop_at_fit=True).steps_to_fit for i in range(3)]
+    assert None not in fits and hist.step[-1] == max(fits) < 400
+    for i in range(3):
+        _, alone = _alone(i, 6, [32], 3, x, labels[i], 30 + i, stop_at_fit=True, **kw)
+        mine = hist.member(i, stop_at_fit=True)
+        assert mine.step == alone.step and mine.steps_to_fit == alone.steps_to_fit
+        assert mine.train_acc == pytest.approx(alone.train_acc, abs=1e-4)
+        assert mine.train_loss == pytest.approx(alone.train_loss, abs=1e-4)

@@ -50,6 +50,7 @@ import torch
 
 from mltheory.lab.context import RunContext
 from mltheory.lab.nn import MLP
+from mltheory.lab.train import TrainHistory
 
 
 def _per_member(value: float | Sequence[float] | torch.Tensor, m: int, name: str) -> torch.Tensor:
@@ -165,10 +166,14 @@ class PopulationMLP:
         return h, inputs
 
     def loss_and_grads(
-        self, x: torch.Tensor, y: torch.Tensor
+        self, x: torch.Tensor, y: torch.Tensor, out: list[torch.Tensor] | None = None
     ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
         """Per-member mean cross-entropy ``(M,)`` on batches ``x (M, B, in)``, ``y (M, B)``, and
-        its gradients with respect to every weight and bias (hand-written backward pass)."""
+        its gradients with respect to every weight and bias (hand-written backward pass).
+
+        ``out``: tensors shaped like :meth:`parameters` to write the gradients into (no
+        allocation per step: for wide populations, fresh gradient tensors of tens of MB each
+        step cost page faults and memory traffic)."""
         logits, inputs = self._forward(x)
         batch = y.shape[1]
         loss, grad = _cross_entropy_and_softmax(logits, y)
@@ -176,11 +181,12 @@ class PopulationMLP:
         # d(mean CE)/d logits = (softmax − one-hot) / B
         grad.scatter_add_(2, y.unsqueeze(2), torch.full_like(grad[:, :, :1], -1.0))
         grad.div_(batch)
-        w_grads: list[torch.Tensor] = [None] * len(self.weights)  # type: ignore[list-item]
-        b_grads: list[torch.Tensor] = [None] * len(self.weights)  # type: ignore[list-item]
-        for k in range(len(self.weights) - 1, -1, -1):
-            w_grads[k] = torch.bmm(grad.transpose(1, 2), inputs[k])
-            b_grads[k] = grad.sum(1)
+        n_layers = len(self.weights)
+        w_grads = out[:n_layers] if out is not None else [None] * n_layers
+        b_grads = out[n_layers:] if out is not None else [None] * n_layers
+        for k in range(n_layers - 1, -1, -1):
+            w_grads[k] = torch.bmm(grad.transpose(1, 2), inputs[k], out=w_grads[k])
+            b_grads[k] = torch.sum(grad, 1, out=b_grads[k])
             if k > 0:
                 # Back through layer k's weights and the ReLU that produced its input (the
                 # input is the post-ReLU activation, so "input > 0" is ReLU's derivative, 0 at 0).
@@ -248,6 +254,20 @@ class PopulationHistory:
         """One series as an ``(evaluations, M)`` tensor."""
         return torch.stack(getattr(self, name))
 
+    def member(self, i: int, stop_at_fit: bool = False) -> TrainHistory:
+        """Member ``i``'s evaluations as the :class:`TrainHistory` that ``train_classifier``
+        returns; with ``stop_at_fit``, cut at the member's fit step, where ``train_classifier``
+        with ``stop_at_fit=True`` would have stopped it."""
+        fit = None
+        if self.steps_to_fit is not None and int(self.steps_to_fit[i]) >= 0:
+            fit = int(self.steps_to_fit[i])
+        end = self.step.index(fit) + 1 if stop_at_fit and fit is not None else len(self.step)
+        return TrainHistory(
+            step=self.step[:end],
+            **{name: [float(v[i]) for v in s[:end]] for name, s in _series(self).items()},
+            steps_to_fit=fit,
+        )
+
 
 def train_population(
     pop: PopulationMLP,
@@ -265,6 +285,7 @@ def train_population(
     weight_decay: float | Sequence[float] | torch.Tensor = 0.0,
     eval_every: int = 100,
     fit_threshold: float | None = None,
+    stop_at_fit: bool = False,
     description: str = "training population",
     log: dict[str, Any] | None = None,
 ) -> PopulationHistory:
@@ -276,6 +297,9 @@ def train_population(
     label-noise draw per member). ``generators[i]`` draws member ``i``'s data order; ``lr``,
     ``momentum`` and ``weight_decay`` are one value or one per member. With ``ctx`` the loop
     checkpoints and resumes exactly, and logs every evaluation (one list entry per member).
+    With ``stop_at_fit`` the loop ends once *every* member has reached ``fit_threshold``;
+    :meth:`PopulationHistory.member` then cuts each member's history where it fitted, i.e.
+    where ``train_classifier(..., stop_at_fit=True)`` would have stopped it alone.
     """
     m = pop.size
     if len(generators) != m:
@@ -301,6 +325,7 @@ def train_population(
 
     params = pop.parameters()
     buffers = [torch.zeros_like(p) for p in params]
+    spare = [torch.empty_like(p) for p in params]  # the next step's gradients, then buffers
     hist, step, order, pos = PopulationHistory(), 0, new_orders(), 0
     saved = ctx.phase_state() if ctx is not None else None
     if saved is not None:
@@ -347,20 +372,27 @@ def train_population(
         while step < steps:
             if step % eval_every == 0 and (not hist.step or hist.step[-1] != step):
                 do_eval()
+                if (
+                    stop_at_fit
+                    and hist.steps_to_fit is not None
+                    and bool((hist.steps_to_fit >= 0).all())
+                ):
+                    break
             if pos + batch_size > n:
                 order, pos = new_orders(), 0
             idx = order[:, pos : pos + batch_size]
             pos += batch_size
             xb = x_train[idx] if shared_x else x_train[members, idx]
-            _, w_grads, b_grads = pop.loss_and_grads(xb, y_train[members, idx])
-            grads = [*w_grads, *b_grads]
+            pop.loss_and_grads(xb, y_train[members, idx], out=spare)
             # torch.optim.SGD (dampening 0, no Nesterov): b ← μ·b + (g + λ·w); w ← w − η·b.
             # A zero buffer makes the first step b = g exactly, as SGD's first step does. The
-            # _foreach ops (what torch.optim uses) update all layers in one call each.
+            # gradient tensors become the new buffers (g + μ·b in one pass, in place) and the
+            # old buffers hold the next step's gradients: no allocation, two passes over the
+            # weights' size instead of three; _foreach ops update all layers in one call each.
             if use_wd:
-                torch._foreach_addcmul_(grads, wds, params)
-            torch._foreach_mul_(buffers, moms)
-            torch._foreach_add_(buffers, grads)
+                torch._foreach_addcmul_(spare, wds, params)
+            torch._foreach_addcmul_(spare, buffers, moms)
+            buffers, spare = spare, buffers
             torch._foreach_addcmul_(params, buffers, lrs, value=-1.0)
             step += 1
             advance(1)
@@ -369,7 +401,7 @@ def train_population(
                 ctx.save_phase_state(
                     lambda: {  # noqa: B023
                         "params": [p.clone() for p in params],
-                        "buffers": [b.clone() for b in buffers],
+                        "buffers": [b.clone() for b in buffers],  # noqa: B023
                         "generators": [g.get_state() for g in generators],
                         "history": hist,
                         "step": step,  # noqa: B023
