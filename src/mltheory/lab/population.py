@@ -32,6 +32,15 @@ the three ways (one after another, vmap, bmm) side by side; bmm was the fastest 
 we measured. The price is that only ReLU MLPs trained with cross-entropy and SGD are covered;
 ``vmap`` remains the generic route for other architectures.
 
+Where it pays (``benchmarks/population.py``, 2-core CPU, batch 100): 64 networks of width 32–64
+train 9–18× faster than one after another, because a lone small network spends most of each
+step on overhead; at width 512 a lone network's products are already large enough to run near
+the matrix-multiply peak, and the population gains little (1.1–1.8×) while itself reaching
+about half of that peak. On a machine crowded with other jobs, torch's intra-op threads make
+tiny matrix products dramatically slower (threads waiting on each other; we saw 30× on small
+widths); this module leaves torch's thread settings alone, so on a shared machine run with
+``OMP_NUM_THREADS=1``.
+
 Sweeps whose cells differ in shape (e.g. widths) are *grouped*: one population per width, run
 one after another (e.g. one :meth:`RunContext.run_phases` phase each). Padding every width to
 the largest would also be exact, but only if the padded units are masked (or provably stay
