@@ -27,6 +27,8 @@ at n = 50 accuracy sits below 55% for 82% of the time to learn and spends 17% be
 95%; all 25 runs learned (lowest final fresh-sample accuracy 99.99%); all claims PASS in 92 s
 under load (~20 s on a quieter machine). Seeds 1 and 2: slopes 1.27 and 1.24, plateau 79% and
 77%, middle 18% and 18%, all claims PASS.
+Idle 2-core x86_64 CPU (2026-11-23, torch's default 2 threads, seed 0, the whole catalog in one
+``mlt reproduce --scale cpu``): 16.2 s, 4/4 claims PASS; smoke 1.0 s.
 Command: ``mlt run sparse-parity --scale cpu --seed 0``
 """
 

@@ -40,6 +40,8 @@ max relative deviation from the exact formula 2.8% below the threshold (toleranc
 (< r² = 1), 4.5e-6 of min-norm's peak, no step down in d; ridge ≤ min-norm at every d (largest
 paired difference −0.012). All claims PASS in 29 s wall at load average ~6 (16 s of CPU
 time), 125 s at load ~13. Seed 1: deviations 1.7% / 3.4%, all PASS.
+Idle 2-core x86_64 CPU (2026-11-23, torch's default 2 threads, seed 0, the whole catalog in one
+``mlt reproduce --scale cpu``): 17.3 s, 6/6 claims PASS; smoke 0.5 s.
 Command: ``mlt run linear-double-descent --scale cpu --seed 0``
 """
 
