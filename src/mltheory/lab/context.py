@@ -11,7 +11,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -284,6 +284,13 @@ class RunContext:
         if rel not in self.figures:
             self.figures.append(rel)
         return rel
+
+
+def progress_bar(ctx: RunContext | None, total: int, description: str):
+    """``ctx.progress_bar(...)``, or a silent stand-in when a loop runs without a context."""
+    if ctx is None:
+        return nullcontext(lambda n=1: None)
+    return ctx.progress_bar(total, description)
 
 
 def _jsonable(v: Any) -> Any:

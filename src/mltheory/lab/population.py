@@ -57,7 +57,7 @@ from typing import Any
 
 import torch
 
-from mltheory.lab.context import RunContext
+from mltheory.lab.context import RunContext, progress_bar
 from mltheory.lab.nn import MLP
 from mltheory.lab.train import TrainHistory
 
@@ -376,7 +376,7 @@ def train_population(
     wds = [per_param(wd_w, p) for p in params]
     use_wd = bool((wd_w != 0).any())
 
-    with ctx.progress_bar(steps, description) if ctx is not None else _null_bar() as advance:
+    with progress_bar(ctx, steps, description) as advance:
         advance(step)
         while step < steps:
             if step % eval_every == 0 and (not hist.step or hist.step[-1] != step):
@@ -430,11 +430,3 @@ def _series(hist: PopulationHistory) -> dict[str, list[torch.Tensor]]:
         "test_loss": hist.test_loss,
         "test_acc": hist.test_acc,
     }
-
-
-class _null_bar:
-    def __enter__(self):
-        return lambda n=1: None
-
-    def __exit__(self, *exc: object) -> None:
-        return None

@@ -215,54 +215,53 @@ def _check_same_run(out: Path, name: str, scale: str, seed: int, cfg: Experiment
         )
 
 
-def execute(prep: PreparedRun, quiet: bool = False) -> Result:
-    """Run a prepared experiment to completion, resuming from a checkpoint in its directory."""
-    exp, cfg, out = prep.exp, prep.cfg, prep.out_dir
-    out.mkdir(parents=True, exist_ok=True)
-    old_result = out / RESULT_FILE
-    old_result.unlink(missing_ok=True)  # a rerun replaces a finished result
+def start_run_dir(prep: PreparedRun) -> None:
+    """Claim the run directory: ``config.json`` first (it says whose directory it is); a rerun
+    replaces a finished result."""
+    prep.out_dir.mkdir(parents=True, exist_ok=True)
+    (prep.out_dir / RESULT_FILE).unlink(missing_ok=True)
     write_json_atomic(
-        out / CONFIG_FILE,
+        prep.out_dir / CONFIG_FILE,
         {
-            "experiment": exp.name,
+            "experiment": prep.exp.name,
             "scale": prep.scale,
             "seed": prep.seed,
-            "config": cfg.model_dump(mode="json"),
+            "config": prep.cfg.model_dump(mode="json"),
         },
     )
-    index = RunIndex()
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    ctx = RunContext(out, seed=prep.seed, device=prep.device, quiet=quiet, scale=prep.scale)
-    if not ctx.checkpoint_path.exists():
-        ctx.metrics_path.unlink(missing_ok=True)
-    index.record(out, exp.name, prep.scale, prep.seed, "running", started)
-    t0 = time.perf_counter()
-    try:
-        metrics = exp.fn(cfg, ctx)
-    except BaseException:
-        index.record(out, exp.name, prep.scale, prep.seed, "interrupted-or-failed", started)
-        raise
-    duration = time.perf_counter() - t0
-    claims = exp.evaluate(metrics, prep.scale)
+
+
+def finish_run(
+    prep: PreparedRun,
+    metrics: dict[str, Any],
+    figures: list[str],
+    started: str,
+    duration_s: float,
+    resumed: bool,
+    index: RunIndex,
+    extra: dict[str, Any] | None = None,
+) -> Result:
+    """Check the claims against ``metrics``, write ``result.json`` atomically (with ``extra``
+    fields) and record the finished run in the index."""
+    claims = prep.exp.evaluate(metrics, prep.scale)
     result = Result(
-        experiment=exp.name,
+        experiment=prep.exp.name,
         scale=prep.scale,
         seed=prep.seed,
-        config=cfg.model_dump(mode="json"),
+        config=prep.cfg.model_dump(mode="json"),
         metrics={k: plain_value(v) for k, v in metrics.items()},
         claims=claims,
-        figures=list(ctx.figures),
+        figures=figures,
         started=started,
-        duration_s=round(duration, 3),
+        duration_s=round(duration_s, 3),
         versions=versions(),
-        out_dir=out,
-        resumed=ctx.resumed_from is not None,
+        out_dir=prep.out_dir,
+        resumed=resumed,
     )
-    write_json_atomic(out / RESULT_FILE, result.as_dict())
-    ctx.clear_checkpoint()
+    write_json_atomic(prep.out_dir / RESULT_FILE, {**result.as_dict(), **(extra or {})})
     index.record(
-        out,
-        exp.name,
+        prep.out_dir,
+        prep.exp.name,
         prep.scale,
         prep.seed,
         "completed",
@@ -271,6 +270,30 @@ def execute(prep: PreparedRun, quiet: bool = False) -> Result:
         sum(c.passed is True for c in claims),
         sum(c.passed is False for c in claims),
     )
+    return result
+
+
+def execute(prep: PreparedRun, quiet: bool = False) -> Result:
+    """Run a prepared experiment to completion, resuming from a checkpoint in its directory."""
+    exp, out = prep.exp, prep.out_dir
+    start_run_dir(prep)
+    index = RunIndex()
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    ctx = RunContext(out, seed=prep.seed, device=prep.device, quiet=quiet, scale=prep.scale)
+    if not ctx.checkpoint_path.exists():
+        ctx.metrics_path.unlink(missing_ok=True)
+    index.record(out, exp.name, prep.scale, prep.seed, "running", started)
+    t0 = time.perf_counter()
+    try:
+        metrics = exp.fn(prep.cfg, ctx)
+    except BaseException:
+        index.record(out, exp.name, prep.scale, prep.seed, "interrupted-or-failed", started)
+        raise
+    duration = time.perf_counter() - t0
+    result = finish_run(
+        prep, metrics, list(ctx.figures), started, duration, ctx.resumed_from is not None, index
+    )
+    ctx.clear_checkpoint()
     return result
 
 

@@ -51,8 +51,8 @@ from mltheory.lab import registry, runner
 from mltheory.lab.context import RunContext
 from mltheory.lab.errors import BadInput, unknown
 from mltheory.lab.figures import new_figure
-from mltheory.lab.spec import SCALE_NAMES, Experiment, plain_value
-from mltheory.lab.store import CONFIG_FILE, RESULT_FILE, RunIndex, read_json, write_json_atomic
+from mltheory.lab.spec import SCALE_NAMES, Experiment
+from mltheory.lab.store import RESULT_FILE, RunIndex, read_json, write_json_atomic
 
 SWEEP_FILE = "sweep.json"
 ERROR_FILE = "error.json"
@@ -365,10 +365,8 @@ def _run_population(exp: Experiment, job: Job) -> list[dict[str, Any]]:
     batch_dir = Path(job.batch_dir)
     batch_dir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(batch_dir / "cells.json", [t.slug for t in job.cells])
-    for prep in preps:  # config.json first, as for a single run: it marks whose directory it is
-        prep.out_dir.mkdir(parents=True, exist_ok=True)
-        (prep.out_dir / RESULT_FILE).unlink(missing_ok=True)
-        write_json_atomic(prep.out_dir / CONFIG_FILE, _config_record(prep))
+    for prep in preps:
+        runner.start_run_dir(prep)
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     ctx = RunContext(
         batch_dir, seed=preps[0].seed, device=preps[0].device, quiet=True, scale=job.scale
@@ -383,32 +381,15 @@ def _run_population(exp: Experiment, job: Job) -> list[dict[str, Any]]:
     figures = [os.path.relpath(batch_dir / f, preps[0].out_dir) for f in ctx.figures]
     index = RunIndex()
     for prep, metrics in zip(preps, all_metrics, strict=True):
-        claims = exp.evaluate(metrics, job.scale)
-        result = runner.Result(
-            experiment=exp.name,
-            scale=job.scale,
-            seed=prep.seed,
-            config=prep.cfg.model_dump(mode="json"),
-            metrics={k: plain_value(v) for k, v in metrics.items()},
-            claims=claims,
-            figures=figures,
-            started=started,
-            duration_s=round(seconds / len(preps), 3),
-            versions=runner.versions(),
-            out_dir=prep.out_dir,
-            resumed=ctx.resumed_from is not None,
-        )
-        write_json_atomic(prep.out_dir / RESULT_FILE, {**result.as_dict(), "batch": batch_dir.name})
-        index.record(
-            prep.out_dir,
-            exp.name,
-            job.scale,
-            prep.seed,
-            "completed",
+        runner.finish_run(
+            prep,
+            metrics,
+            figures,
             started,
-            result.duration_s,
-            sum(c.passed is True for c in claims),
-            sum(c.passed is False for c in claims),
+            seconds / len(preps),
+            ctx.resumed_from is not None,
+            index,
+            extra={"batch": batch_dir.name},
         )
     ctx.clear_checkpoint()
     per_cell = seconds / len(preps)
@@ -416,15 +397,6 @@ def _run_population(exp: Experiment, job: Job) -> list[dict[str, Any]]:
         {"slug": t.slug, "status": "completed", "seconds": per_cell, "batched": len(preps)}
         for t in job.cells
     ]
-
-
-def _config_record(prep: runner.PreparedRun) -> dict[str, Any]:
-    return {
-        "experiment": prep.exp.name,
-        "scale": prep.scale,
-        "seed": prep.seed,
-        "config": prep.cfg.model_dump(mode="json"),
-    }
 
 
 # --- executors ----------------------------------------------------------------------------------

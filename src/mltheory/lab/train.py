@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mltheory.lab.context import RunContext
+from mltheory.lab.context import RunContext, progress_bar
 
 
 @torch.no_grad()
@@ -131,8 +131,7 @@ def train_classifier(
             ctx.log(step=step, **(log or {}), **{k: v[-1] for k, v in _series(hist).items() if v})
 
     model.train()
-    quiet_ctx = ctx if ctx is not None else None
-    with quiet_ctx.progress_bar(steps, description) if quiet_ctx else _null_bar() as advance:
+    with progress_bar(ctx, steps, description) as advance:
         advance(step)
         while step < steps:
             if step % eval_every == 0 and (not hist.step or hist.step[-1] != step):
@@ -175,11 +174,3 @@ def _series(hist: TrainHistory) -> dict[str, list[float]]:
         "test_acc": hist.test_acc,
         **hist.extra,
     }
-
-
-class _null_bar:
-    def __enter__(self):
-        return lambda n=1: None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
