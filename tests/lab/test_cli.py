@@ -183,3 +183,38 @@ def test_report_renders_a_finished_run(tmp_path):
     mlt("run", "min-norm", "--scale", "smoke", "--out", str(out))
     md = mlt("report", str(out), "--format", "markdown")
     assert md.exit_code == 0 and "| pinv-limit:" in md.stdout
+
+
+def _run_in_fake_terminal(args, tmp_path, mlt_env):
+    # rich draws live progress only on a terminal; these variables make a pipe count as one.
+    env = {**mlt_env, "TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1", "COLUMNS": "120"}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mltheory.cli",
+            "run",
+            "test-train",
+            "--scale",
+            "smoke",
+            "--set",
+            "steps=400",
+            "--out",
+            str(tmp_path / "r"),
+            "--fresh",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+
+
+def test_progress_bars_go_to_stderr_and_quiet_silences_them(tmp_path, mlt_env):
+    shown = _run_in_fake_terminal([], tmp_path, mlt_env)
+    assert "training" in shown.stderr and "noise levels" in shown.stderr
+    assert "training" not in shown.stdout
+    quiet = _run_in_fake_terminal(["--quiet"], tmp_path, mlt_env)
+    assert "training" not in quiet.stderr and "noise levels" not in quiet.stderr
+    assert "PASS" in quiet.stdout  # the verdict table still prints

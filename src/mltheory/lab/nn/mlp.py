@@ -32,4 +32,7 @@ class MLP(nn.Sequential):
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """The last hidden layer's activations."""
-        return self[:-1](x)
+        # Not ``self[:-1]``: slicing a Sequential rebuilds it through this class's constructor.
+        for layer in list(self)[:-1]:
+            x = layer(x)
+        return x
