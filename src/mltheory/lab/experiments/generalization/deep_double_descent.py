@@ -223,7 +223,8 @@ CLAIMS = [
         f"with label noise, test error rises from its classical minimum to a peak (≥ {MARGIN:g})",
         "≈47% at h=16 → ≈54% at h≈47–61",
         lambda m: (
-            {k: _noisy_shape(m)[k] for k in ("early_min_width", "peak_width", "rise")},
+            "{early_min_test_error:.1%} at h={early_min_width} → {peak_test_error:.1%} at "
+            "h={peak_width} (rise {rise:.3f})".format(**_noisy_shape(m)),
             _noisy_shape(m)["rise"] >= MARGIN,
         ),
         scales=("cpu", "paper"),
