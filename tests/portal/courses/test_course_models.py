@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import date, datetime, time, timedelta
 from datetime import timezone as datetime_timezone
@@ -186,8 +187,8 @@ def test_enrolled_student_submits_before_due(open_assignment, student, pdf_uploa
     submission = open_assignment.submit(student, pdf_upload("ada.pdf"))
     assert submission.original_name == "ada.pdf"
     assert submission.file.read() == pdf_bytes
-    # The stored name is random, not the student's file name.
-    assert "ada" not in submission.file.name
+    # The stored name is random (32 hex digits), not the student's file name.
+    assert re.fullmatch(r"submissions/\d+/[0-9a-f]{32}\.pdf", submission.file.name)
     assert list(open_assignment.submissions.all()) == [submission]
 
 
