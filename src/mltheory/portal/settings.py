@@ -29,7 +29,9 @@ def _env_flag(name: str, default: bool = False) -> bool:
 
 
 BASE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(os.environ.get("MLT_PORTAL_DATA_DIR") or user_data_dir("mltheory", "mltheory")) / "portal"
+DATA_DIR = (
+    Path(os.environ.get("MLT_PORTAL_DATA_DIR") or user_data_dir("mltheory", "mltheory")) / "portal"
+)
 
 DEBUG = _env_flag("MLT_PORTAL_DEBUG", default=False)
 SECRET_KEY = os.environ.get("SECRET_KEY") or (
@@ -91,9 +93,7 @@ TEMPLATES = [
 
 _default_db = f"sqlite:///{DATA_DIR / 'portal.sqlite3'}"
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", _default_db), conn_max_age=60
-    )
+    "default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db), conn_max_age=60)
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -35,7 +35,15 @@ def validate_pdf(uploaded) -> None:
         )
 
 
-def protected_file_response(field_file, download_name: str | None = None) -> FileResponse:
-    """Stream a stored file as an attachment (the caller has already checked permission)."""
+def protected_file_response(
+    field_file, download_name: str | None = None, private: bool = True
+) -> FileResponse:
+    """Stream a stored file as an attachment (the caller has already checked permission).
+
+    ``private`` (the default) forbids shared and browser caches from keeping a copy; only files
+    anyone may download (published lecture slides) pass ``private=False``."""
     name = download_name or Path(field_file.name).name
-    return FileResponse(field_file.open("rb"), as_attachment=True, filename=name)
+    response = FileResponse(field_file.open("rb"), as_attachment=True, filename=name)
+    if private:
+        response["Cache-Control"] = "private, no-store"
+    return response

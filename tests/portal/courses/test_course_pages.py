@@ -218,6 +218,7 @@ def test_submission_download_is_owner_or_permitted_staff_only(
     response = client.get(url)
     assert response.status_code == 200
     assert 'filename="ada.pdf"' in response["Content-Disposition"]
+    assert response["Cache-Control"] == "private, no-store"  # no cache keeps a student's work
 
 
 def test_lecture_slides_and_assignment_pdf_download(
@@ -230,6 +231,7 @@ def test_lecture_slides_and_assignment_pdf_download(
     shared_lecture.save()
     response = client.get(reverse("courses:lecture_slides", args=[shared_lecture.pk]))
     assert b"".join(response.streaming_content) == pdf_bytes
+    assert "no-store" not in response.get("Cache-Control", "")  # public course material
     open_assignment.pdf = pdf_upload("pset1.pdf")
     open_assignment.save()
     html = client.get(assignment_url(cs229br, open_assignment)).content.decode()

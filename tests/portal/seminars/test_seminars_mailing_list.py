@@ -284,3 +284,11 @@ def test_past_talks_are_not_announced(admin_client, make_talk, make_subscriber):
         {"action": "announce", "_selected_action": [talk.pk]},
     )
     assert not OutgoingEmail.objects.exists()
+
+
+def test_announce_claims_the_talk_so_a_second_call_queues_nothing(make_talk, make_subscriber):
+    make_subscriber()
+    talk = make_talk()
+    assert talk.announce() == 1
+    assert talk.announce() is None
+    assert OutgoingEmail.objects.filter(kind="announcement").count() == 1

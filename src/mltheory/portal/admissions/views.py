@@ -164,9 +164,7 @@ def download_file(request, pk: int, kind: str):
     field_file = getattr(application, field_name)
     if not field_file:
         raise Http404("No such file.")
-    response = protected_file_response(field_file, f"application-{application.pk}-{kind}.pdf")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return protected_file_response(field_file, f"application-{application.pk}-{kind}.pdf")
 
 
 # --- Staff review ---------------------------------------------------------------------------

@@ -85,7 +85,7 @@ def lecture_slides(request, pk: int):
     lecture = get_object_or_404(Lecture, pk=pk)
     if not lecture.slides:
         raise Http404("This lecture has no uploaded slides.")
-    return protected_file_response(lecture.slides)
+    return protected_file_response(lecture.slides, private=False)
 
 
 def _visible_assignment(request, pk: int) -> Assignment:

@@ -55,14 +55,12 @@ class TalkAdmin(admin.ModelAdmin):
             if talk.is_over():
                 self.message_user(request, f"“{talk.title}” is over; skipped.", messages.WARNING)
                 continue
-            if talk.announced_at is not None:
+            count = talk.announce()
+            if count is None:
                 self.message_user(
-                    request,
-                    f"“{talk.title}” was already announced on {talk.announced_at:%Y-%m-%d}; skipped.",
-                    messages.WARNING,
+                    request, f"“{talk.title}” was already announced; skipped.", messages.WARNING
                 )
                 continue
-            count = talk.announce()
             self.message_user(request, f"Queued the announcement of “{talk.title}” to {count}.")
 
     @admin.action(description="Send reminder for selected talks now (once per talk)")

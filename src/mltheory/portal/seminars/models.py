@@ -96,18 +96,25 @@ class Talk(models.Model):
         self.speaker_token = new_token()
         self.save(update_fields=["speaker_token"])
 
-    def announce(self) -> int:
-        """Queue the announcement for every confirmed subscriber. Returns how many were queued."""
+    def announce(self) -> int | None:
+        """Queue the announcement for every confirmed subscriber, unless it was queued before.
+
+        Returns how many were queued, or None if the talk had already been announced (the
+        conditional UPDATE claims it, as in :meth:`queue_reminder`).
+        """
         from .mailing import talk_email
 
         with transaction.atomic():
-            count = OutgoingEmail.objects.enqueue_for_list(
+            claimed = Talk.objects.filter(pk=self.pk, announced_at__isnull=True).update(
+                announced_at=timezone.now()
+            )
+            if not claimed:
+                return None
+            return OutgoingEmail.objects.enqueue_for_list(
                 lambda sub: talk_email(self, sub, kind=OutgoingEmail.Kind.ANNOUNCEMENT),
                 talk=self,
                 kind=OutgoingEmail.Kind.ANNOUNCEMENT,
             )
-            Talk.objects.filter(pk=self.pk).update(announced_at=timezone.now())
-        return count
 
     def queue_reminder(self) -> int | None:
         """Queue the reminder for every confirmed subscriber, unless it was queued before.
