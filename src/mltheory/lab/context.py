@@ -10,7 +10,7 @@ import json
 import os
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,7 +29,6 @@ from rich.progress import (
 
 from mltheory.lab.errors import BadInput
 
-T = TypeVar("T")
 K = TypeVar("K")
 MAIN_PHASE = "main"
 
@@ -170,16 +169,6 @@ class RunContext:
             if not progress.tasks:
                 progress.stop()
                 self._progress = None
-
-    def track(
-        self, items: Iterable[T], total: int | None = None, description: str = ""
-    ) -> Iterator[T]:
-        items = list(items) if total is None and not hasattr(items, "__len__") else items
-        total = total if total is not None else len(items)  # type: ignore[arg-type]
-        with self.progress_bar(total, description) as advance:
-            for item in items:
-                yield item
-                advance(1)
 
     # --- checkpoints and resumable phases ----------------------------------------------------
     @property

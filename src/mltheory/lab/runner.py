@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 import platform
 import time
-import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -49,7 +48,6 @@ class Result:
     versions: dict[str, str]
     out_dir: Path | None = None
     resumed: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -315,7 +313,3 @@ def run(
     """
     prep = prepare(name, scale, seed, overrides, out, device, fresh)
     return execute(prep, quiet=quiet)
-
-
-def format_exception() -> str:
-    return traceback.format_exc()

@@ -199,9 +199,6 @@ def prepare_sweep(
     fixed_values = (
         dict(fixed) if isinstance(fixed, dict) else dict(runner.parse_override(s) for s in fixed)
     )
-    for key in fixed_values:
-        if key not in exp.config.model_fields:
-            raise unknown(f"config field of {exp.name}:", key, exp.config.model_fields)
     grid_values = parse_grid(exp, grid)
     both = sorted(set(fixed_values) & set(grid_values))
     if both:
