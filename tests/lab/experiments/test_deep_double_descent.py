@@ -82,11 +82,13 @@ def test_double_descent_curve_passes():
 
 
 def test_claims_fail_without_a_peak():
-    """A curve that only falls (no peak) fails the rise and the shrink claims."""
+    """A curve that only falls (no peak) fails every claim about the peak."""
     v = _verdicts(
         _metrics([0.7, 0.6, 0.5, 0.45, 0.44, 0.43], FITS, [0.7, 0.6, 0.5, 0.45, 0.4, 0.4], FITS)
     )
     assert v["test-error-rises"] is False
+    assert v["test-error-falls-again"] is False
+    assert v["peak-at-interpolation-threshold"] is False
     assert v["peak-shrinks-without-noise"] is False
 
 
