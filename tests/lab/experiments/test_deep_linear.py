@@ -21,7 +21,6 @@ def test_smoke_run_passes_its_checked_claims(smoke_result):
     checked = [c for c in smoke_result.claims if c.passed is not None]
     assert {c.id for c in checked} >= {"order", "time-scaling"}
     assert all(c.passed for c in checked), smoke_result.failed_claims
-    assert smoke_result.duration_s < 10
     # Even at smoke scale every mode ends close to its singular value.
     for u, s in zip(
         smoke_result.metrics["final_strength"],

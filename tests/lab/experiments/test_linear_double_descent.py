@@ -22,7 +22,6 @@ def test_smoke_run_passes_its_checked_claims(smoke_result):
     checked = [c for c in smoke_result.claims if c.passed is not None]
     assert {c.id for c in checked} >= {"peak-at-threshold", "ridge-no-peak", "ridge-monotone"}
     assert all(c.passed for c in checked), smoke_result.failed_claims
-    assert smoke_result.duration_s < 10
     assert (smoke_result.out_dir / "linear_double_descent.png").stat().st_size > 0
 
 

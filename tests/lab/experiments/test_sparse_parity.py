@@ -19,7 +19,6 @@ def test_smoke_run_passes_its_checked_claims(smoke_result):
     checked = [c for c in smoke_result.claims if c.passed is not None]
     assert {c.id for c in checked} == {"all-learned"}
     assert all(c.passed for c in checked), smoke_result.failed_claims
-    assert smoke_result.duration_s < 10
     m = smoke_result.metrics
     # Even the smoke run learns every n, and bigger n takes longer.
     assert m["n_unlearned_runs"] == 0
