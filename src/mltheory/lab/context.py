@@ -51,6 +51,17 @@ def resolve_device(requested: str | None) -> torch.device:
     raise BadInput(f"unknown device {requested!r}; allowed: auto, cpu, cuda, cuda:N")
 
 
+def derived_seed(seed: int, offset: int = 0) -> int:
+    """The seed of stream ``offset`` of a run seeded with ``seed`` (distinct for offsets below
+    1,000,003). Population runners use it to give each member what its own run would get."""
+    return seed * 1_000_003 + offset
+
+
+def seeded_generator(seed: int, offset: int = 0) -> torch.Generator:
+    """What ``RunContext(seed=seed).generator(offset)`` returns, without a context."""
+    return torch.Generator().manual_seed(derived_seed(seed, offset))
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
@@ -122,9 +133,7 @@ class RunContext:
     # --- randomness -------------------------------------------------------------------------
     def generator(self, offset: int = 0) -> torch.Generator:
         """A torch generator on the CPU seeded from the run's seed (plus ``offset``)."""
-        g = torch.Generator()
-        g.manual_seed(self.seed * 1_000_003 + offset)
-        return g
+        return seeded_generator(self.seed, offset)
 
     def numpy_rng(self, offset: int = 0) -> np.random.Generator:
         return np.random.default_rng([self.seed, offset])

@@ -49,7 +49,7 @@ import numpy as np
 import torch
 from pydantic import Field, model_validator
 
-from mltheory.lab.context import RunContext
+from mltheory.lab.context import RunContext, derived_seed, seeded_generator
 from mltheory.lab.data import corrupt_labels, load_mnist1d
 from mltheory.lab.figures import new_figure
 from mltheory.lab.population import PopulationMLP, train_population
@@ -265,10 +265,9 @@ CLAIMS = [
 ]
 
 
-def cell_generator(seed: int, offset: int) -> torch.Generator:
-    # Derived exactly as RunContext.generator derives its generators, so a cell with seed s in a
-    # sweep's population draws the same numbers as ``mlt run --seed s``.
-    return torch.Generator().manual_seed(seed * 1_000_003 + offset)
+# A cell with seed s in a sweep's population draws its streams exactly as ``mlt run --seed s``
+# (``RunContext.generator``) would.
+cell_generator = seeded_generator
 
 
 LABELS_OFFSET, INIT_OFFSET, ORDER_OFFSET = 1, 100_000, 200_000
@@ -276,7 +275,7 @@ LABELS_OFFSET, INIT_OFFSET, ORDER_OFFSET = 1, 100_000, 200_000
 
 def init_seed(seed: int, width: int) -> int:
     """The init seed of a cell's networks of one width (``torch.manual_seed`` + ``MLP``)."""
-    return seed * 1_000_003 + INIT_OFFSET + width
+    return derived_seed(seed, INIT_OFFSET + width)
 
 
 def train_cells(
