@@ -32,6 +32,8 @@ def test_smoke_run_passes_its_checked_claims(smoke_result):
 def test_same_seed_same_metrics(smoke_result, tmp_path):
     again = runner.run("simplicity-bias", scale="smoke", seed=0, out=tmp_path / "again")
     assert again.metrics == smoke_result.metrics
+    other = runner.run("simplicity-bias", scale="smoke", seed=1, out=tmp_path / "other")
+    assert other.metrics != smoke_result.metrics  # the seed is used, not ignored
 
 
 def test_conditional_mutual_information_of_known_joints():
