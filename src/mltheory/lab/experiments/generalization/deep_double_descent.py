@@ -302,7 +302,9 @@ def train_cells(
         cell_members.append(mine)
     labels = torch.stack(
         [
-            corrupt_labels(data.y_train.cpu(), noise, 10, cell_generator(seed, LABELS_OFFSET))
+            corrupt_labels(
+                data.y_train.cpu(), noise, data.n_classes, cell_generator(seed, LABELS_OFFSET)
+            )
             for seed, noise, *_ in members
         ]
     ).to(ctx.device)
@@ -315,7 +317,9 @@ def train_cells(
     def train_width(width: int) -> dict[str, list[float]]:
         # The noisy and the clean member of a seed share init and data order (paired curves).
         init_seeds = [init_seed(seed, width) for seed, *_ in members]
-        pop = PopulationMLP.init(40, [width, width], 10, init_seeds, device=ctx.device)
+        pop = PopulationMLP.init(
+            data.input_dim, [width, width], data.n_classes, init_seeds, device=ctx.device
+        )
         hist = train_population(
             pop,
             data.x_train,
@@ -333,7 +337,7 @@ def train_cells(
             description=f"width {width}",
             log={"width": width},
         )
-        return hist.final()
+        return {**hist.final(), "n_params": pop.n_params()}
 
     finals = ctx.run_phases(widths, train_width, description="widths")
 
@@ -352,7 +356,7 @@ def train_cells(
             metrics[f"test_error{suffix}"] = [1 - finals[w]["test_acc"][i] for w in widths]
         shape = curve_shape(widths, metrics["test_error"], metrics["train_error"], cfg.fit_error)
         metrics.update(shape)
-        metrics["n_params"] = [40 * w + w + w * w + w + 10 * w + 10 for w in widths]
+        metrics["n_params"] = [finals[w]["n_params"] for w in widths]
         results.append(metrics)
     _plot(results, ctx)
     return results
