@@ -7,7 +7,6 @@ data directory, email printed to the console). Production runs behind gunicorn i
 
 from __future__ import annotations
 
-import importlib
 import os
 import threading
 import webbrowser
@@ -35,24 +34,16 @@ def prepare_database(verbosity: int = 1) -> None:
 
 
 def load_demo():
-    """Load the Spring 2021 demo (courses, then admissions and seminars when those apps
-    provide a ``demo`` module). Safe to run again: it updates instead of duplicating."""
+    """Load the Spring 2021 demo: courses, the application call and seminar talks. Safe to
+    run again: it updates instead of duplicating."""
+    from mltheory.portal.admissions import demo as admissions_demo
     from mltheory.portal.courses import demo as courses_demo
+    from mltheory.portal.seminars import demo as seminars_demo
 
     offering = courses_demo.load()
+    admissions_demo.load(offering)
+    seminars_demo.load()
     print(f"Demo: {offering.name} with {offering.courses.count()} courses loaded.")
-    for app, args in (("admissions", (offering,)), ("seminars", ())):
-        module_name = f"mltheory.portal.{app}.demo"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            # Only a missing demo module is expected; a broken import inside it is a bug.
-            if error.name != module_name:
-                raise
-            print(f"Demo: no {app} demo data yet ({module_name} is absent); skipped.")
-            continue
-        module.load(*args)
-        print(f"Demo: {app} loaded.")
     return offering
 
 

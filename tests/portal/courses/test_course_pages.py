@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from datetime import timezone as datetime_timezone
-from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -12,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from mltheory.portal.courses import site_sections
+from mltheory.portal.admissions.models import ApplicationCall
 from mltheory.portal.courses.models import Lecture, Submission
+from mltheory.portal.seminars.models import Talk
 
 
 @pytest.fixture
@@ -57,44 +57,24 @@ def test_home_without_an_offering_says_so(client, db):
     assert "No courses are published yet" in response.content.decode()
 
 
-def test_home_shows_call_deadline_and_upcoming_talks(client, cs229br, monkeypatch):
-    from mltheory.portal.courses import views
-
-    call = SimpleNamespace(
+def test_home_shows_call_deadline_and_upcoming_talks(client, cs229br, offering):
+    ApplicationCall.objects.create(
+        offering=offering,
         full_consideration_at=datetime(2021, 1, 22, 4, 59, tzinfo=datetime_timezone.utc),
         closes_at=datetime(2021, 2, 1, 4, 59, tzinfo=datetime_timezone.utc),
     )
-    talk = SimpleNamespace(
+    talk = Talk.objects.create(
         title="Example talk: benign overfitting",
         speakers="A. Speaker (example)",
         starts_at=datetime(2030, 3, 1, 17, tzinfo=datetime_timezone.utc),
         ends_at=datetime(2030, 3, 1, 18, tzinfo=datetime_timezone.utc),
-        get_absolute_url=lambda: "/seminars/talks/1/",
     )
-    # Stand-ins for what the admissions and seminars apps provide.
-    monkeypatch.setattr(views, "current_application_call", lambda: call)
-    monkeypatch.setattr(views, "upcoming_talks", lambda: [talk])
     html = client.get("/").content.decode()
     assert "apply by <span" in html and "Thu Jan 21, 2021, 11:59 PM EST" in html
     assert "Applications close" in html and "Sun Jan 31, 2021, 11:59 PM EST" in html
     assert 'href="/apply/"' in html
-    assert "Example talk: benign overfitting" in html and 'href="/seminars/talks/1/"' in html
+    assert "Example talk: benign overfitting" in html and talk.get_absolute_url() in html
     assert "Fri Mar 1, 2030, 12:00 PM EST" in html
-
-
-def test_sister_app_sections_degrade_when_absent(monkeypatch):
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_sister_apps(name, *args, **kwargs):
-        if name.startswith(("mltheory.portal.admissions", "mltheory.portal.seminars")):
-            raise ImportError(f"No module named {name!r} (simulated)")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_sister_apps)
-    assert site_sections.current_application_call() is None
-    assert site_sections.upcoming_talks() == []
 
 
 def test_course_page_lists_lecture_plan_with_shared_lecture(

@@ -9,12 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from mltheory.portal.admissions.models import current_call
 from mltheory.portal.calendar_feed import FeedEvent, calendar_response, subscribe_links
+from mltheory.portal.seminars.models import Talk
 from mltheory.portal.uploads import protected_file_response
 
 from .forms import SubmissionForm
 from .models import Assignment, Course, Lecture, Offering, Submission
-from .site_sections import current_application_call, upcoming_talks
 
 
 @require_GET
@@ -27,8 +28,8 @@ def home(request):
         {
             "offering": offering,
             "courses": courses,
-            "call": current_application_call(),
-            "talks": upcoming_talks(),
+            "call": current_call(),
+            "talks": list(Talk.objects.upcoming()[:5]),
         },
     )
 
