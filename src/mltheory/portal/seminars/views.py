@@ -85,9 +85,9 @@ def _email_key(group, request) -> str:
     return request.POST.get("email", "").strip().lower()
 
 
-# Rate limits count in the default cache. The locmem cache is per process, so in production
-# (several gunicorn workers) CACHES must point at a shared cache (memcached or Redis) for
-# these limits to hold; behind a proxy REMOTE_ADDR must also be the client's address.
+# Rate limits count in the default cache: with several gunicorn workers, set
+# MLT_PORTAL_CACHE=database (docs/portal.md) so that the workers share one count. Behind the
+# proxy the client's address comes from X-Forwarded-For (RATELIMIT_IP_META_KEY in settings).
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="ip", rate="10/h", method="POST", block=False)
 @ratelimit(key=_email_key, rate="3/h", method="POST", block=False)
