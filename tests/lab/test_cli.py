@@ -65,6 +65,10 @@ def test_show_json_describes_fields_with_type_default_bounds():
         (["run", "min-norm", "--set", "n=abc"], ["n='abc'", "valid integer", "type int"]),
         (["run", "min-norm", "--set", "n=1"], ["n=1", "greater than or equal to 2", ">= 2"]),
         (["run", "min-norm", "--scale", "huge"], ["unknown scale 'huge'", "cpu, paper, smoke"]),
+        (
+            ["run", "min-norm", "--scale", "smoke", "--set", "n=100"],
+            ["invalid config for min-norm: min-norm needs", "d (60) must exceed n (100)"],
+        ),
         (["run", "min-norm", "--set", "n"], ["FIELD=VALUE"]),
         (["run", "min-norm", "--device", "tpu"], ["unknown device 'tpu'"]),
         (["show", "min-nrom"], ["did you mean: min-norm"]),

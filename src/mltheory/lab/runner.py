@@ -137,8 +137,11 @@ def resolve_config(exp: Experiment, scale: str, overrides: dict[str, Any]) -> Ex
     except ValidationError as err:
         problems = []
         for e in err.errors():
+            if not e["loc"]:  # a check across fields (a model validator): its message says all
+                problems.append(e["msg"].removeprefix("Value error, "))
+                continue
             loc = ".".join(str(p) for p in e["loc"])
-            info = fields.get(str(e["loc"][0])) if e["loc"] else None
+            info = fields.get(str(e["loc"][0]))
             allowed = describe_allowed(info) if info else ""
             problems.append(f"{loc}={e.get('input')!r}: {e['msg']}{allowed}")
         raise BadInput(f"invalid config for {exp.name}: " + "; ".join(problems)) from None

@@ -27,7 +27,7 @@ import math
 from collections.abc import Callable
 
 import torch
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from mltheory.lab.context import RunContext
 from mltheory.lab.figures import new_figure
@@ -52,6 +52,15 @@ class Config(ExperimentConfig):
     )
     init_scale: float = Field(1.0, ge=0, description="norm of the non-zero starting point")
     record_every: int = Field(10, ge=1, description="record distances every this many steps")
+
+    @model_validator(mode="after")
+    def _underdetermined(self) -> Config:
+        # Checked with the config, so `--set n=100` at smoke scale (d=60) exits 2 before work.
+        if self.d <= self.n:
+            raise ValueError(
+                f"min-norm needs an underdetermined system: d ({self.d}) must exceed n ({self.n})"
+            )
+        return self
 
 
 SCALES = {
@@ -137,10 +146,6 @@ def gradient_descent(
     lectures=("CS 229br lecture 1", "problem set 0"),
 )
 def run(cfg: Config, ctx: RunContext) -> dict:
-    if cfg.d <= cfg.n:
-        raise ValueError(
-            f"min-norm needs an underdetermined system: d ({cfg.d}) must exceed n ({cfg.n})"
-        )
     g = ctx.generator()
     # float64: the claims are about exact limits, so rounding must stay far below the tolerance.
     x = torch.randn(cfg.n, cfg.d, generator=g, dtype=torch.float64, device="cpu")
