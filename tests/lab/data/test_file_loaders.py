@@ -18,7 +18,9 @@ from mltheory.lab.errors import BadInput
 
 def write_idx(path, array: np.ndarray, compress: bool = False) -> None:
     codes = {np.dtype(np.uint8): 0x08, np.dtype(">i4"): 0x0C}
-    header = bytes([0, 0, codes[array.dtype], array.ndim]) + b"".join(struct.pack(">I", s) for s in array.shape)
+    header = bytes([0, 0, codes[array.dtype], array.ndim]) + b"".join(
+        struct.pack(">I", s) for s in array.shape
+    )
     raw = header + array.tobytes()
     path.write_bytes(gzip.compress(raw) if compress else raw)
 
@@ -65,7 +67,9 @@ def test_cifar10_reads_python_pickle_batches(tmp_path):
     assert ds.x_train.shape == (20, 3, 32, 32) and ds.x_test.shape == (4, 3, 32, 32)
     first = batches["data_batch_1"][0][0]
     # channels are stored plane by plane: the first 1024 bytes are the red channel
-    assert torch.allclose(ds.x_train[0, 0].flatten(), torch.as_tensor(first[:1024] / 255.0, dtype=torch.float32))
+    assert torch.allclose(
+        ds.x_train[0, 0].flatten(), torch.as_tensor(first[:1024] / 255.0, dtype=torch.float32)
+    )
     assert ds.y_train.tolist()[:4] == batches["data_batch_1"][1]
     normalized = load_cifar10(root)
     assert abs(normalized.x_train.mean().item()) < 1.0
