@@ -17,26 +17,35 @@ clean member of a seed share their initialisation and data order, so they differ
 
 Scales (2-core laptop CPU unless noted):
     smoke  6 widths 2..64, 1000 training examples, 300 steps: seconds
-    cpu    20 widths 2..300, the paper's 4000/1000 split, 4000 SGD steps of batch 100 (100
-           epochs) per network, noisy and clean labels (40 networks, 20 populations): 30–70 s
+    cpu    20 widths 2..300, the paper's 4000/1000 split, 8000 SGD steps of batch 100 (200
+           epochs) per network, noisy and clean labels (40 networks, 20 populations): 1–1.5 min
     paper  28 widths 2..400, 40000 steps (1000 epochs), GPU
 
-Measured (cpu scale, 2-core x86_64 CPU, otherwise idle, torch's default 2 threads): seed 0 in
-28 s: with 15% noise, test error 47.5% at h=21 (the classical minimum), rising to 52.2% at h=47
-(peak region h=36–62: the widths within the 3-point noise margin of the highest), then falling
-to 42.3% at h=300; the first width fitting the noisy training set (train error ≤ 1%) is h=104
-(4.9% at h=80); without noise, test error falls from 70% to 32% with no rise. All six claims
-PASS; seeds 1 and 2 (24 s each) too (peak region 36–62 and 28–80, threshold 80 and 104).
+Measured (cpu scale, 2-core AMD EPYC, torch 2.13.0 CPU build, its default 2 threads,
+2026-11-29): seed 0 in 84 s: with 15% noise, test error 49.3% at h=16 (the classical
+minimum), rising to 55.0% at h=62 (peak region h=28–62: the widths within the 3-point noise
+margin of the highest), then falling to 41.7% at h=300; the first width fitting the noisy
+training set (train error ≤ 1%) is h=80; without noise, test error falls from 69% to 33% with
+no rise past its own threshold. All six claims PASS. Seeds 1 and 2 too: 49.3% → 55.2% (peak
+region 36–62, threshold 80) and 47.0% → 54.6% (36–62, threshold 104). The three seeds as one
+sweep population: ``mlt sweep deep-double-descent --seeds 3`` in 141 s, 18/18 claims PASS.
+MNIST-1D's reference (47% → 54% → 45%) lies within these curves.
 
-Why a peak *region*: the top of the curve is broad (h=36–80 within ~3 points) and one seed's
-test error carries ~1.6 points of test-set noise (1000 examples), so the single highest point
-moves among h=36, 47 and 62 with rounding-level changes. Judged by that argmax alone, the peak
-sat at 0.35–0.6× the threshold across seeds 0–2 and failed the factor-2 window for one or two
-of them. The window itself is unchanged. Training 4× longer (16000 steps, 108 s) gives the
-paper's picture more sharply: the test error stays on its plateau (h=36–80, 54–55%) until the
-threshold h=104, where the training error reaches 0 and the test error drops to 46%.
-Idle 2-core x86_64 CPU (2026-11-23, torch's default 2 threads, seed 0, the whole catalog in one
-``mlt reproduce --scale cpu``): 26.0 s, 6/6 claims PASS; smoke 0.6 s.
+Why 8000 steps: with 4000 (100 epochs, this scale's earlier setting) the noisy curve's peak is
+lower (51–54%, under the reference's 54%), and seed 0 on this machine failed
+``peak-shrinks-without-noise``: rise 0.041 with noise against 0.033 without (the clean curve
+has a small bump where it first fits, h=62). On the 2-core x86_64 machine of the earlier
+measurement (2026-11-23; other rounding in long runs), the same seed had passed every claim
+(rise 0.047 against 0.000). Training to 200 epochs brings
+the curve to the reference's height, and every claim passes on seeds 0–2 by wide margins; the
+claims and their tolerances are unchanged.
+
+Why a peak *region*: the top of the curve is broad and one seed's test error carries ~1.6
+points of test-set noise (1000 examples), so the single highest point moves among h=36, 47 and
+62 with rounding-level changes. Judged by that argmax alone, the peak sat at 0.35–0.6× the
+threshold across seeds 0–2 (at 4000 steps) and failed the factor-2 window for one or two of
+them. The window itself is unchanged.
+Smoke: 0.6 s.
 Command: ``mlt run deep-double-descent --scale cpu --seed 0``
 """
 
@@ -79,7 +88,7 @@ class Config(ExperimentConfig):
     )
     n_train: int = Field(4000, ge=100, le=4000, description="MNIST-1D training examples")
     n_test: int = Field(1000, ge=100, le=1000, description="MNIST-1D test examples")
-    steps: int = Field(4000, ge=1, description="SGD steps per network")
+    steps: int = Field(8000, ge=1, description="SGD steps per network")
     batch_size: int = Field(100, ge=1, description="minibatch size")
     lr: float = Field(0.05, gt=0, le=1, description="SGD learning rate")
     momentum: float = Field(0.9, ge=0, lt=1, description="SGD momentum")
