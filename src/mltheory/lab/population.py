@@ -32,12 +32,28 @@ the three ways (one after another, vmap, bmm) side by side; bmm was the fastest 
 we measured. The price is that only ReLU MLPs trained with cross-entropy and SGD are covered;
 ``vmap`` remains the generic route for other architectures.
 
-Where it pays (``benchmarks/population.py``, 2-core CPU, batch 100): 64 networks of width 32–64
-train 9–18× faster than one after another, because a lone small network spends most of each
-step on overhead; at width 512 a lone network's products are already large enough to run near
-the matrix-multiply peak, and the population gains little (1.1–1.8×) while itself reaching
-about half of that peak. On a machine crowded with other jobs, torch's intra-op threads make
-tiny matrix products dramatically slower (threads waiting on each other; we saw 30× on small
+Where it pays (``python benchmarks/population.py``, 2-core AMD EPYC, torch 2.13.0 CPU build,
+2 threads, 200 steps of batch 100, 2026-11-29): 64 networks of width 32 train 13–15× faster
+than one after another, of width 64 6–8.5× (three runs; short of the 10× the sweeps issue
+asked for), of width 128 4×, because a lone small network spends most of each step on Python,
+autograd and optimizer overhead; at width 512 a lone network's products are already large
+enough to run near the matrix-multiply peak, and the population gains only 1.4–1.6× while
+itself reaching 66–78% of the measured sgemm peak (153 GFLOP/s).
+
+What limits width 64 (``torch.profiler`` over one 64-member, 200-step run): the batched
+products are 65% of the time and already run at 80–130 GFLOP/s for the 64×64 layer, but the
+thin layers do not (the 40-wide input layer at ~90, the 10-class output layer's forward at
+~14 GFLOP/s); the other 35% are elementwise passes over (64, 100, 64) activations: ReLU's
+backward, the bias add, the softmax and cross-entropy, the batch gather and the SGD update,
+each a memory pass that the matrix products cannot hide. The one-after-another loop at this
+width costs ~0.55 ms per step, so 10× asks for 55 µs per member-step, where the arithmetic
+alone at peak takes ~30 µs. Fusing the elementwise passes with ``torch.compile`` (inductor,
+the whole step: forward, backward, update) measured 4.96 → 4.46 ms per step, 10%, for 23 s of
+compilation: not worth it at sweep sizes that finish in a minute. Gathering batches with
+``index_select`` instead of advanced indexing was no faster end to end either.
+
+On a machine crowded with other jobs, torch's intra-op threads make tiny matrix products
+dramatically slower (threads waiting on each other; we saw 30× on small
 widths); this module leaves torch's thread settings alone, so on a shared machine run with
 ``OMP_NUM_THREADS=1``.
 
