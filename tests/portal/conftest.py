@@ -39,7 +39,8 @@ def chromium_browser():
 @pytest.fixture
 def page(chromium_browser, live_server):
     """A fresh browser context and page for one test, with the live server's URL at ``page.base``."""
-    context = chromium_browser.new_context(timezone_id="Europe/Berlin")
+    # A fixed zone and locale: the viewer's time is then known exactly (formatting is per locale).
+    context = chromium_browser.new_context(timezone_id="Europe/Berlin", locale="en-US")
     pg = context.new_page()
     pg.set_default_timeout(15_000)
     pg.base = live_server.url

@@ -13,7 +13,10 @@ import sys
 import textwrap
 
 import pytest
+from django.core.management import call_command
+from typer.testing import CliRunner
 
+from mltheory import cli
 from mltheory.portal import server
 from mltheory.portal.courses.models import Assignment, Course, Lecture, Offering
 
@@ -61,12 +64,63 @@ def test_check_deploy_flags_debug_so_the_check_above_means_something():
     assert "security.W018" in result.stdout + result.stderr  # DEBUG on in deployment
 
 
+def test_production_redirects_to_https_and_sends_hsts(tmp_path):
+    """Behind the proxy: plain http is redirected, and https responses carry the headers."""
+    script = textwrap.dedent(
+        """
+        from mltheory.portal import server
+        server.setup_django(local=False)
+        from django.test import Client
+        client = Client()
+        plain = client.get("/seminars/", HTTP_HOST="example.org")
+        print("PLAIN", plain.status_code, plain.get("Location"))
+        proxied = {"HTTP_HOST": "example.org", "HTTP_X_FORWARDED_PROTO": "https"}
+        secure = client.get("/no-such-page/", **proxied)
+        for name in ("Strict-Transport-Security", "X-Content-Type-Options", "X-Frame-Options"):
+            print(name, "=", secure.get(name))
+        """
+    )
+    env = _clean_env(**PRODUCTION_ENV)
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'unused.sqlite3'}"  # no page here queries it
+    result = _run(["-c", script], env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "PLAIN 301 https://example.org/seminars/" in result.stdout
+    assert (
+        "Strict-Transport-Security = max-age=31536000; includeSubDomains; preload" in result.stdout
+    )
+    assert "X-Content-Type-Options = nosniff" in result.stdout
+    assert "X-Frame-Options = DENY" in result.stdout
+
+
 def test_production_settings_refuse_to_start_without_secret_key():
     env = _clean_env(**PRODUCTION_ENV)
     del env["SECRET_KEY"]
     result = _run(["-m", "mltheory.portal", "check"], env)
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+@pytest.mark.django_db
+def test_migrations_match_the_models():
+    # A model change without its migration would pass the suite (the test database is built
+    # from the models' migrations) and then break `mlt portal` on an existing database.
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_mlt_portal_command_runs_the_server_with_or_without_the_demo(monkeypatch):
+    calls = []
+    monkeypatch.setattr(server, "serve", lambda **kwargs: calls.append(kwargs))
+    runner = CliRunner()
+    for args in (["portal"], ["portal", "demo"], ["portal", "--demo", "--port", "8080"]):
+        result = runner.invoke(cli.app, args)
+        assert result.exit_code == 0, result.output
+    assert calls == [
+        {"host": "127.0.0.1", "port": 8000, "demo": False},
+        {"host": "127.0.0.1", "port": 8000, "demo": True},
+        {"host": "127.0.0.1", "port": 8080, "demo": True},
+    ]
+    result = runner.invoke(cli.app, ["portal", "demos"])
+    assert result.exit_code == cli.EXIT_BAD_INPUT and len(calls) == 3
 
 
 def test_fresh_sqlite_default_migrates_and_loads_the_demo(tmp_path):

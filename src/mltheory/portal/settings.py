@@ -142,9 +142,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "mltheory <noreply@mlt
 # Absolute links in emails (confirmation, unsubscribe) are built from this.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-# Rate-limit counters (sign-in, sign-up, subscribe) live in the default cache. The local-memory
-# cache is per process; with several gunicorn workers set MLT_PORTAL_CACHE=database (and run
-# `createcachetable` once) so that all workers share one count.
+# Rate-limit counters (sign-in, sign-up, resending the confirmation link, subscribe) live in the
+# default cache. The local-memory cache is per process; with several gunicorn workers set
+# MLT_PORTAL_CACHE=database (and run `createcachetable` once) so that all workers share one count.
 if os.environ.get("MLT_PORTAL_CACHE") == "database":
     CACHES = {
         "default": {

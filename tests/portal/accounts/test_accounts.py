@@ -168,6 +168,34 @@ def test_login_rate_limited_per_account(client, settings):
     assert response.status_code == 302
 
 
+def test_login_limit_per_account_ignores_case_and_spaces(client, settings):
+    # Sign-in matches the address in any case, so "ADA@mit.edu" is another guess at the same
+    # account, not a fresh allowance.
+    settings.RATELIMIT_ENABLE = True
+    settings.ACCOUNTS_LOGIN_RATE_PER_ACCOUNT = "3/d"
+    User.objects.create_user("ada@mit.edu", "ada@mit.edu", PASSWORD)
+    url = reverse("accounts:login")
+    for variant in ("ada@mit.edu", "ADA@mit.edu", " Ada@MIT.edu "):
+        assert client.post(url, {"username": variant, "password": "wrong"}).status_code == 200
+    response = client.post(url, {"username": "aDa@mit.EDU", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_resending_the_confirmation_link_is_rate_limited(client, settings):
+    settings.RATELIMIT_ENABLE = True
+    settings.ACCOUNTS_RESEND_RATE_PER_ACCOUNT = "2/d"
+    sign_up(client)
+    mail.outbox.clear()
+    url = reverse("accounts:resend_verification")
+    for _ in range(2):
+        client.post(url)
+    assert len(mail.outbox) == 2
+    response = client.post(url, follow=True)
+    assert len(mail.outbox) == 2  # refused: nothing more sent
+    assert "already sent several links" in response.content.decode()
+
+
 def test_login_rate_limited_per_ip(client, settings):
     settings.RATELIMIT_ENABLE = True
     settings.ACCOUNTS_LOGIN_RATE_PER_IP = "2/d"

@@ -253,3 +253,15 @@ def test_respond_only_to_own_admission(client, call, courses, applicant):
     client.post(reverse("admissions:respond", args=[ca.pk]), {"action": "accept"})
     ca.refresh_from_db()
     assert ca.state == CourseApplication.State.ACCEPTED
+
+
+def test_a_reply_without_a_choice_changes_nothing(client, call, courses, applicant):
+    from mltheory.portal.admissions.models import CourseApplication
+
+    ca = make_submitted(call, applicant, courses).course_applications.first()
+    ca.decide(CourseApplication.State.ADMITTED)
+    client.force_login(applicant)
+    response = client.post(reverse("admissions:respond", args=[ca.pk]), follow=True)
+    assert "Nothing changed" in response.content.decode()
+    ca.refresh_from_db()
+    assert ca.state == CourseApplication.State.ADMITTED  # not declined by default

@@ -49,6 +49,9 @@ def test_home_shows_both_courses_with_times_and_sister_links(client, cs229br, mi
     assert 'data-utc="2021-01-25T17:00:00+00:00"' in html
     assert "Wed Feb 17, 2021, 12:00 PM EST" in html
     assert html.count('class="sister"') == 2
+    for course in (cs229br, mit18408):
+        card = html.split(f'id="course-{course.slug}"', 1)[1].split("</article>", 1)[0]
+        assert f"limited to {course.capacity} students" in card
 
 
 def test_home_without_an_offering_says_so(client, db):
@@ -57,11 +60,16 @@ def test_home_without_an_offering_says_so(client, db):
     assert "No courses are published yet" in response.content.decode()
 
 
+def _apply_section(html: str) -> str:
+    # The navigation bar links /apply/ on every page; only the call's own section counts here.
+    return html.split('id="apply"', 1)[1].split("</section>", 1)[0]
+
+
 def test_home_shows_call_deadline_and_upcoming_talks(client, cs229br, offering):
-    ApplicationCall.objects.create(
+    call = ApplicationCall.objects.create(
         offering=offering,
         full_consideration_at=datetime(2021, 1, 22, 4, 59, tzinfo=datetime_timezone.utc),
-        closes_at=datetime(2021, 2, 1, 4, 59, tzinfo=datetime_timezone.utc),
+        closes_at=datetime(2030, 2, 1, 4, 59, tzinfo=datetime_timezone.utc),
     )
     talk = Talk.objects.create(
         title="Example talk: benign overfitting",
@@ -70,11 +78,19 @@ def test_home_shows_call_deadline_and_upcoming_talks(client, cs229br, offering):
         ends_at=datetime(2030, 3, 1, 18, tzinfo=datetime_timezone.utc),
     )
     html = client.get("/").content.decode()
-    assert "apply by <span" in html and "Thu Jan 21, 2021, 11:59 PM EST" in html
-    assert "Applications close" in html and "Sun Jan 31, 2021, 11:59 PM EST" in html
-    assert 'href="/apply/"' in html
+    section = _apply_section(html)
+    assert "apply by <span" in section and "Thu Jan 21, 2021, 11:59 PM EST" in section
+    assert "Applications close" in section and "Thu Jan 31, 2030, 11:59 PM EST" in section
+    assert f'href="{reverse("admissions:apply")}">Apply now' in section
     assert "Example talk: benign overfitting" in html and talk.get_absolute_url() in html
     assert "Fri Mar 1, 2030, 12:00 PM EST" in html
+
+    # After the hard close the home page says so instead of inviting applications.
+    call.closes_at = datetime(2021, 2, 1, 4, 59, tzinfo=datetime_timezone.utc)
+    call.save()
+    section = _apply_section(client.get("/").content.decode())
+    assert "Applications are closed" in section and "Sun Jan 31, 2021, 11:59 PM EST" in section
+    assert "Apply now" not in section
 
 
 def test_course_page_lists_lecture_plan_with_shared_lecture(
@@ -86,6 +102,7 @@ def test_course_page_lists_lecture_plan_with_shared_lecture(
         assert "Shared lecture" in html
         assert "<code>mlt run min-norm</code>" in html
         assert 'href="https://example.org/video"' in html
+        assert f"limited to {course.capacity} students" in html
     html = client.get(cs229br.get_absolute_url()).content.decode()
     assert f'href="{mit18408.get_absolute_url()}"' in html
 

@@ -76,6 +76,7 @@ def test_speaker_link_edits_title_abstract_and_links(client, make_talk):
     response = client.post(
         url,
         {
+            "speakers": "Jane Doe (Harvard), John Roe (Harvard)",
             "title": "A better title",
             "abstract": "New *abstract* <script>alert(1)</script>",
             "slides_url": "https://slides.example.com/new",
@@ -88,6 +89,7 @@ def test_speaker_link_edits_title_abstract_and_links(client, make_talk):
     assert response.status_code == 200 and "Saved." in response.content.decode()
     talk.refresh_from_db()
     assert talk.title == "A better title"
+    assert talk.speakers == "Jane Doe (Harvard), John Roe (Harvard)"  # a corrected affiliation
     assert talk.slides_url == "https://slides.example.com/new"
     assert talk.zoom_url == ZOOM and talk.starts_at == original_start
     public = client.get(talk.get_absolute_url()).content.decode()
@@ -97,7 +99,8 @@ def test_speaker_link_edits_title_abstract_and_links(client, make_talk):
 def test_speaker_form_rejects_bad_input_and_keeps_the_talk(client, make_talk):
     talk = make_talk()
     response = client.post(
-        talk.get_speaker_edit_url(), {"title": "", "abstract": "x", "slides_url": "not a url"}
+        talk.get_speaker_edit_url(),
+        {"speakers": talk.speakers, "title": "", "abstract": "x", "slides_url": "not a url"},
     )
     assert response.status_code == 200
     html = response.content.decode()

@@ -1,4 +1,4 @@
-"""Rate limits for sign-in and sign-up (django-ratelimit).
+"""Rate limits for sign-in, sign-up and resending the confirmation link (django-ratelimit).
 
 The counters live in Django's ``default`` cache. The local-memory cache used in development is
 per process, so in production (several gunicorn workers) the cache must be shared — set
@@ -7,7 +7,8 @@ point ``CACHES`` at Redis/Memcached) — or each worker counts separately and th
 multiplies by the number of workers.
 
 Rates are read from settings at request time so a deployment can tune them:
-``ACCOUNTS_LOGIN_RATE_PER_IP``, ``ACCOUNTS_LOGIN_RATE_PER_ACCOUNT``, ``ACCOUNTS_SIGNUP_RATE_PER_IP``.
+``ACCOUNTS_LOGIN_RATE_PER_IP``, ``ACCOUNTS_LOGIN_RATE_PER_ACCOUNT``, ``ACCOUNTS_SIGNUP_RATE_PER_IP``,
+``ACCOUNTS_RESEND_RATE_PER_ACCOUNT``.
 ``RATELIMIT_ENABLE = False`` (django-ratelimit's own switch) turns them all off.
 
 Behind the reverse proxy every request comes from the proxy's address, so per-IP limits would
@@ -24,6 +25,9 @@ DEFAULT_RATES = {
     # Guessing one account's password is the attack; per-account limits stop it even from many IPs.
     "ACCOUNTS_LOGIN_RATE_PER_ACCOUNT": "10/m",
     "ACCOUNTS_SIGNUP_RATE_PER_IP": "10/h",
+    # Each resend mails the account's address, which need not be the signer-up's own: without a
+    # limit, one sign-up could flood a stranger's inbox.
+    "ACCOUNTS_RESEND_RATE_PER_ACCOUNT": "5/h",
 }
 
 
@@ -37,6 +41,17 @@ def _rate(name: str):
 login_rate_per_ip = _rate("ACCOUNTS_LOGIN_RATE_PER_IP")
 login_rate_per_account = _rate("ACCOUNTS_LOGIN_RATE_PER_ACCOUNT")
 signup_rate_per_ip = _rate("ACCOUNTS_SIGNUP_RATE_PER_IP")
+resend_rate_per_account = _rate("ACCOUNTS_RESEND_RATE_PER_ACCOUNT")
+
+
+def login_account(group, request) -> str:
+    """The account a sign-in attempt is for, as sign-in itself matches it.
+
+    Sign-in ignores case and surrounding spaces in the address (EmailAuthenticationForm), so the
+    count must too: keyed on the raw field, "Ada@mit.edu", "ADA@mit.edu", ... would each get a
+    fresh allowance of guesses at the same password.
+    """
+    return request.POST.get("username", "").strip().lower()
 
 
 def client_ip(request) -> str:

@@ -36,7 +36,7 @@ RATE_LIMITED_STATUS = 429
 @method_decorator(
     ratelimit(
         group="accounts.login.account",
-        key="post:username",
+        key=ratelimits.login_account,
         rate=ratelimits.login_rate_per_account,
         method="POST",
         block=False,
@@ -121,9 +121,22 @@ def verify_email(request, uidb64: str, token: str):
 
 @login_required
 @require_POST
+@ratelimit(
+    group="accounts.resend.account",
+    key="user",
+    rate=ratelimits.resend_rate_per_account,
+    method="POST",
+    block=False,
+)
 def resend_verification(request):
     if EmailVerification.is_verified(request.user):
         messages.info(request, "Your email address is already confirmed.")
+    elif getattr(request, "limited", False):
+        messages.error(
+            request,
+            f"We already sent several links to {request.user.email} recently. "
+            "Check your spam folder, or try again later.",
+        )
     else:
         send_verification_email(request.user)
         messages.info(request, f"We sent a new confirmation link to {request.user.email}.")

@@ -136,7 +136,12 @@ def respond(request, pk: int):
     course_application = get_object_or_404(
         CourseApplication, pk=pk, application__applicant=request.user
     )
-    accept = request.POST.get("action") == "accept"
+    action = request.POST.get("action")
+    if action not in ("accept", "decline"):
+        # Declining gives the place away for good; it must be asked for, never a fallback.
+        messages.error(request, "Nothing changed: choose to accept or to decline your place.")
+        return redirect("admissions:status")
+    accept = action == "accept"
     try:
         course_application.respond(accept=accept)
     except InvalidDecision as error:

@@ -44,7 +44,7 @@ class TalkAdmin(admin.ModelAdmin):
         url = absolute_url(talk.get_speaker_edit_url())
         return format_html(
             '<a href="{}">{}</a><br><small>Send this to the speaker. Anyone with it can edit '
-            "the title, abstract and links; use the “rotate” action to revoke it.</small>",
+            "the speakers, title, abstract and links; use the “rotate” action to revoke it.</small>",
             url,
             url,
         )

@@ -17,7 +17,8 @@ class SubscribeForm(forms.Form):
 
 
 class SpeakerTalkForm(forms.ModelForm):
-    """What a speaker may change about their own talk through the private link.
+    """What a speaker may change about their own talk through the private link: the details
+    only they know best (names and affiliations, title, abstract, slides and paper).
 
     Time, Zoom link and recording stay with staff.
     """
@@ -27,6 +28,10 @@ class SpeakerTalkForm(forms.ModelForm):
 
     class Meta:
         model = Talk
-        fields = ["title", "abstract", "slides_url", "paper_url"]
+        fields = ["speakers", "title", "abstract", "slides_url", "paper_url"]
         widgets = {"abstract": forms.Textarea(attrs={"rows": 14, "cols": 80})}
-        help_texts = {"abstract": "Markdown: *emphasis*, **bold**, [links](https://…), lists."}
+        labels = {"speakers": "Speaker(s) and affiliation(s)"}
+        help_texts = {
+            "speakers": 'e.g. "Jane Doe (MIT), John Roe (Harvard)".',
+            "abstract": "Markdown: *emphasis*, **bold**, [links](https://…), lists.",
+        }
