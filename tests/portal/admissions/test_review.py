@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+import smtplib
+from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.urls import reverse
+from django.utils import timezone
 
 from mltheory.portal.admissions.models import CourseApplication, Review
+from mltheory.portal.seminars.models import OutgoingEmail
 
 from .conftest import make_applicant, make_submitted
 
@@ -75,6 +82,46 @@ def test_staff_admit_until_full_then_a_clear_refusal(client, courses, submitted,
     submitted[2].refresh_from_db()
     assert submitted[2].state == State.PENDING
     assert submitted[0].__class__.objects.get(pk=submitted[0].pk).decided_by == staff
+
+
+@pytest.mark.django_db(transaction=True)  # the request commits for real, as in production
+def test_staff_admit_succeeds_while_the_mail_server_is_down(
+    client, courses, submitted, staff, monkeypatch
+):
+    """The decision is saved and its email waits in the outbox until the server is back."""
+
+    def smtp_down(self, messages):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr(LocmemBackend, "send_messages", smtp_down)  # the configured backend
+    client.force_login(staff)
+    response = client.post(
+        reverse("admissions:decide", args=[submitted[0].pk]), {"decision": "admitted"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "early@harvard.edu: admitted (awaiting reply) for CS 229br." in response.content.decode()
+    decided = CourseApplication.objects.get(pk=submitted[0].pk)
+    assert decided.state == State.ADMITTED and decided.decided_by == staff
+    row = OutgoingEmail.objects.get(kind=OutgoingEmail.Kind.DECISION)
+    assert row.to == "early@harvard.edu" and row.status == OutgoingEmail.Status.PENDING
+
+    # The worker's attempt fails: the row stays pending with the error, to be retried.
+    assert OutgoingEmail.objects.send_due()["retry"] == 1
+    row.refresh_from_db()
+    assert row.status == OutgoingEmail.Status.PENDING and row.attempts == 1
+    assert "SMTPServerDisconnected: Connection unexpectedly closed" in row.last_error
+    assert row.next_attempt_at > timezone.now()
+    assert mail.outbox == []
+
+    monkeypatch.undo()  # the mail server is back
+    with mock.patch(
+        "django.utils.timezone.now", return_value=timezone.now() + timedelta(minutes=2)
+    ):
+        assert OutgoingEmail.objects.send_due()["sent"] == 1
+    row.refresh_from_db()
+    assert row.status == OutgoingEmail.Status.SENT and row.attempts == 2
+    assert [m.to for m in mail.outbox] == [["early@harvard.edu"]]
+    assert "you are admitted to Harvard CS 229br" in mail.outbox[0].body
 
 
 def test_filter_and_sort(client, courses, submitted, staff):

@@ -4,7 +4,9 @@ One ``ApplicationCall`` per offering sets the dates. An applicant has one ``Appl
 (to one or both courses); each course applied to is a ``CourseApplication`` carrying that
 course's decision, so the two courses decide independently. Decisions go through
 :meth:`CourseApplication.decide` and :meth:`CourseApplication.respond`, which lock the course row
-so that its capacity is never exceeded, however many staff click at once.
+so that its capacity is never exceeded, however many staff click at once. Each decision queues
+the applicant's email in the portal's outbox (``OutgoingEmail``) in the same transaction; the
+``send_outbox`` worker sends it, never the staff member's request.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from mltheory.portal.courses.models import Course, Enrollment, Offering
+from mltheory.portal.seminars.models import OutgoingEmail
 
-from .emails import send_decision_email
+from .emails import decision_email
 
 
 class ApplicationCall(models.Model):
@@ -295,7 +298,7 @@ class CourseApplication(models.Model):
             current.decided_by = by
             current.waitlisted_at = now if decision == self.State.WAITLISTED else None
             current.save()
-            transaction.on_commit(lambda: send_decision_email(current))
+            current.queue_decision_email()
         self.refresh_from_db()
 
     def respond(self, accept: bool) -> CourseApplication | None:
@@ -340,8 +343,27 @@ class CourseApplication(models.Model):
         nxt.decided_by = None
         nxt.waitlisted_at = None
         nxt.save()
-        transaction.on_commit(lambda: send_decision_email(nxt, promoted=True))
+        nxt.queue_decision_email(promoted=True)
         return nxt
+
+    def queue_decision_email(self, promoted: bool = False) -> OutgoingEmail:
+        """Queue the email announcing this row's current state to the applicant.
+
+        Called inside the decision's transaction: the row commits with the decision or not at
+        all, and the outbox worker retries it while the mail server is down, so a decision is
+        never saved without its email, nor an email queued for a decision that rolled back.
+        """
+        message = decision_email(self, promoted=promoted)
+        # A newer decision supersedes an older one's email still waiting (say, behind a retry
+        # delay), so the applicant never gets an outdated decision after the current one. The
+        # subject names the course and offering, so with the address it names this row.
+        OutgoingEmail.objects.filter(
+            kind=OutgoingEmail.Kind.DECISION,
+            status=OutgoingEmail.Status.PENDING,
+            to=message.to[0],
+            subject=message.subject,
+        ).update(status=OutgoingEmail.Status.CANCELLED, last_error="superseded by a newer decision")
+        return OutgoingEmail.objects.enqueue(message, kind=OutgoingEmail.Kind.DECISION)
 
     def average_score(self) -> float | None:
         scores = [r.score for r in self.reviews.all()]

@@ -1,9 +1,10 @@
-"""The seminar series: talks, the mailing list, and the outbox that mails it.
+"""The seminar series: talks, the mailing list, and the portal's outbox that mails them.
 
-Mail is never sent inside a web request. Staff actions and the ``seminar_reminders``
-command only add ``OutgoingEmail`` rows (in the same transaction as whatever caused
-them); the ``send_outbox`` worker sends them. A row is marked sent only after the SMTP
-server accepted it, so a crash at any point leaves unsent rows pending, never lost.
+Mail is never sent inside a web request. Staff actions, the ``seminar_reminders``
+command and admissions decisions only add ``OutgoingEmail`` rows (in the same transaction
+as whatever caused them); the ``send_outbox`` worker sends them. A row is marked sent only
+after the SMTP server accepted it, so a crash at any point leaves unsent rows pending,
+never lost.
 """
 
 from __future__ import annotations
@@ -263,7 +264,13 @@ class OutgoingEmailQuerySet(models.QuerySet):
 
 
 class OutgoingEmail(models.Model):
-    """One email to one address, waiting in (or done with) the outbox."""
+    """One email to one address, waiting in (or done with) the outbox.
+
+    This is the portal's outbox, not only the seminar's: admissions queues its decision emails
+    here too (``Kind.DECISION``). It lives in this app because the mailing list needed it
+    first. Only list mail has a ``subscriber`` (and a ``talk``); other rows have neither, so
+    nothing here may assume them.
+    """
 
     MAX_ATTEMPTS = 5
 
@@ -271,12 +278,13 @@ class OutgoingEmail(models.Model):
         PENDING = "pending", "pending"
         SENT = "sent", "sent"
         FAILED = "failed", "failed (gave up)"
-        CANCELLED = "cancelled", "cancelled (recipient unsubscribed)"
+        CANCELLED = "cancelled", "cancelled (recipient unsubscribed, or a newer decision)"
 
     class Kind(models.TextChoices):
         CONFIRMATION = "confirmation", "subscription confirmation"
         ANNOUNCEMENT = "announcement", "talk announcement"
         REMINDER = "reminder", "talk reminder"
+        DECISION = "decision", "admissions decision"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     to = models.EmailField()
@@ -328,7 +336,9 @@ class OutgoingEmail(models.Model):
 
     def deliver(self, connection) -> str:
         """Try to send this row once and record the outcome; returns it ("sent", "retry", ...)."""
-        # List mail queued before the recipient unsubscribed must not go out after it.
+        # List mail queued before the recipient unsubscribed must not go out after it. Rows
+        # without a subscriber (admissions decisions) are never cancelled: unsubscribing from
+        # the seminar list says nothing about the applicant's own decision email.
         sub = self.subscriber
         if sub is not None and (
             sub.unsubscribed_at is not None

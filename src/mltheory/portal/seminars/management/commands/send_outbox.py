@@ -16,7 +16,7 @@ from ...models import OutgoingEmail
 
 
 class Command(BaseCommand):
-    help = "Send due emails from the outbox (seminar mailing list)."
+    help = "Send due emails from the outbox (seminar mailing list, admissions decisions)."
 
     def add_arguments(self, parser):
         parser.add_argument("--loop", action="store_true", help="Keep polling until stopped.")
