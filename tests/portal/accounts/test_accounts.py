@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import re
+import smtplib
+from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
 from django.core.cache import cache
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from mltheory.portal.accounts.models import EmailVerification
+from mltheory.portal.seminars.models import OutgoingEmail
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +47,15 @@ def verification_path(message) -> str:
     return re.search(r"https?://[^/\s]+(/accounts/verify/\S+/)", message.body).group(1)
 
 
+def deliver() -> dict[str, int]:
+    """Run the outbox worker once: views only queue verification emails, the worker sends them."""
+    return OutgoingEmail.objects.send_due()
+
+
+def verification_rows():
+    return OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.VERIFICATION).order_by("pk")
+
+
 def test_sign_up_creates_an_unverified_account_and_emails_a_link(client):
     response = sign_up(client)
     assert response.status_code == 302 and response["Location"] == reverse("accounts:verify_sent")
@@ -48,11 +63,17 @@ def test_sign_up_creates_an_unverified_account_and_emails_a_link(client):
     assert user.username == user.email == "ada@college.harvard.edu"
     assert not EmailVerification.is_verified(user)
     assert int(client.session["_auth_user_id"]) == user.pk  # signed in to save a draft
+    assert mail.outbox == []  # queued by the request, sent by the worker
+    (row,) = verification_rows()
+    assert row.to == "ada@college.harvard.edu" and row.status == OutgoingEmail.Status.PENDING
+    assert deliver()["sent"] == 1
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ada@college.harvard.edu"]
+    assert mail.outbox[0].subject == "Confirm your email address for the ML theory courses"
 
 
 def test_the_link_verifies_once(client):
     sign_up(client)
+    deliver()
     path = verification_path(mail.outbox[0])
     response = client.get(path)
     assert response.status_code == 302
@@ -64,6 +85,7 @@ def test_the_link_verifies_once(client):
 
 def test_a_tampered_or_foreign_link_fails(client):
     sign_up(client)
+    deliver()
     path = verification_path(mail.outbox[0])
     bad = path.rstrip("/")[:-3] + "abc/"
     response = client.get(bad)
@@ -82,6 +104,7 @@ def test_a_tampered_or_foreign_link_fails(client):
 
 def test_a_link_sent_to_an_old_address_does_not_verify_the_new_one(client):
     sign_up(client)
+    deliver()
     path = verification_path(mail.outbox[0])
     user = User.objects.get()
     user.email = "changed@mit.edu"
@@ -110,11 +133,14 @@ def test_weak_password_refused(client):
 
 def test_resend_verification(client):
     sign_up(client)
+    deliver()
     mail.outbox.clear()
     response = client.post(
         reverse("accounts:resend_verification"), {"next": "https://evil.example/"}
     )
     assert response["Location"] == reverse("accounts:verify_sent")  # no open redirect
+    assert mail.outbox == []
+    assert deliver()["sent"] == 1
     assert len(mail.outbox) == 1
     client.get(verification_path(mail.outbox[0]))
     assert EmailVerification.is_verified(User.objects.get())
@@ -186,14 +212,19 @@ def test_resending_the_confirmation_link_is_rate_limited(client, settings):
     settings.RATELIMIT_ENABLE = True
     settings.ACCOUNTS_RESEND_RATE_PER_ACCOUNT = "2/d"
     sign_up(client)
+    deliver()
     mail.outbox.clear()
     url = reverse("accounts:resend_verification")
     for _ in range(2):
         client.post(url)
+        deliver()
     assert len(mail.outbox) == 2
+    assert verification_rows().count() == 3  # the sign-up's and two resends
     response = client.post(url, follow=True)
-    assert len(mail.outbox) == 2  # refused: nothing more sent
-    assert "already sent several links" in response.content.decode()
+    assert verification_rows().count() == 3  # refused: nothing more queued
+    deliver()
+    assert len(mail.outbox) == 2  # nor sent
+    assert "already asked for several links" in response.content.decode()
 
 
 def test_login_rate_limited_per_ip(client, settings):
@@ -235,3 +266,78 @@ def test_login_limit_behind_proxy_counts_clients_separately(client, settings):
     assert client.post(url, {"username": "b@mit.edu", "password": "x"}, **first).status_code == 429
     other = {"HTTP_X_FORWARDED_FOR": "203.0.113.2"}
     assert client.post(url, {"username": "c@mit.edu", "password": "x"}, **other).status_code == 200
+
+
+def test_sign_up_succeeds_while_the_mail_server_is_down_and_the_link_arrives_later(
+    client, monkeypatch
+):
+    """The account is created and the link waits in the outbox until the server is back."""
+
+    def smtp_down(self, messages):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr(LocmemBackend, "send_messages", smtp_down)  # the configured backend
+    response = sign_up(client)
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:verify_sent")
+    user = User.objects.get()
+    assert int(client.session["_auth_user_id"]) == user.pk
+    page = client.get(response["Location"]).content.decode()
+    assert "We are sending a confirmation link to ada@college.harvard.edu" in page
+    (row,) = verification_rows()
+    assert row.to == "ada@college.harvard.edu" and row.status == OutgoingEmail.Status.PENDING
+
+    # The worker's attempt fails: the row stays pending with the error, to be retried.
+    assert deliver()["retry"] == 1
+    row.refresh_from_db()
+    assert row.status == OutgoingEmail.Status.PENDING and row.attempts == 1
+    assert "SMTPServerDisconnected: Connection unexpectedly closed" in row.last_error
+    assert row.next_attempt_at > timezone.now()
+    assert mail.outbox == []
+
+    monkeypatch.undo()  # the mail server is back
+    assert deliver()["sent"] == 0  # not before the backoff
+    with mock.patch(
+        "django.utils.timezone.now", return_value=timezone.now() + timedelta(minutes=2)
+    ):
+        assert deliver()["sent"] == 1
+    row.refresh_from_db()
+    assert row.status == OutgoingEmail.Status.SENT and row.attempts == 2
+    assert [m.to for m in mail.outbox] == [["ada@college.harvard.edu"]]
+    response = client.get(verification_path(mail.outbox[0]))
+    assert response.status_code == 302 and response["Location"] == reverse("admissions:apply")
+    assert EmailVerification.is_verified(User.objects.get())
+
+
+def test_sign_up_and_its_queued_link_commit_together(client):
+    # An account whose link was never queued could not be confirmed: neither is saved.
+    outbox_down = mock.patch.object(
+        OutgoingEmail.objects, "enqueue", side_effect=RuntimeError("outbox unavailable")
+    )
+    with outbox_down, pytest.raises(RuntimeError, match="outbox unavailable"):
+        sign_up(client)
+    assert not User.objects.exists()
+    assert "_auth_user_id" not in client.session
+
+
+def test_resending_supersedes_a_link_still_waiting(client, monkeypatch):
+    """A resend while the first link waits behind a retry sends one email, not both."""
+
+    def smtp_down(self, messages):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr(LocmemBackend, "send_messages", smtp_down)
+    sign_up(client)
+    assert deliver()["retry"] == 1
+    monkeypatch.undo()
+    client.post(reverse("accounts:resend_verification"))
+    first, second = verification_rows()
+    assert first.status == OutgoingEmail.Status.CANCELLED
+    assert first.last_error == "superseded by a newer link"
+    assert second.status == OutgoingEmail.Status.PENDING
+    with mock.patch(
+        "django.utils.timezone.now", return_value=timezone.now() + timedelta(minutes=2)
+    ):
+        assert deliver() == {"sent": 1, "retry": 0, "failed": 0, "cancelled": 0}
+    assert [m.to for m in mail.outbox] == [["ada@college.harvard.edu"]]
+    client.get(verification_path(mail.outbox[0]))
+    assert EmailVerification.is_verified(User.objects.get())

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 
 from mltheory.portal.admissions.models import Application, CourseApplication
+from mltheory.portal.seminars.models import OutgoingEmail
 
 from .conftest import PDF_BYTES, make_applicant, make_submitted
 
@@ -37,6 +38,9 @@ def test_applicant_signs_up_verifies_and_applies_to_both_courses(page, call, cou
     page.click("button:has-text('Create account')")
     page.wait_for_selector("text=Confirm your email address")
 
+    # Sign-up only queues the link; deliver it as the outbox worker would.
+    assert mail.outbox == []
+    assert OutgoingEmail.objects.send_due()["sent"] == 1
     link = re.search(r"https?://[^/\s]+(/accounts/verify/\S+/)", mail.outbox[-1].body).group(1)
     page.goto(page.base + link)
     page.wait_for_selector("text=is confirmed")

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
+
+from mltheory.portal.seminars.models import OutgoingEmail
+
+from .tokens import verification_email
 
 
 class EmailVerification(models.Model):
@@ -36,3 +40,25 @@ class EmailVerification(models.Model):
             user=user, defaults={"verified_email": user.email, "verified_at": timezone.now()}
         )
         return verification
+
+    @classmethod
+    def queue_email(cls, user) -> OutgoingEmail:
+        """Queue the email with the link confirming ``user``'s current address.
+
+        It goes through the portal's outbox, which the ``send_outbox`` worker sends with retries,
+        so a mail server that is down neither fails the request nor loses the link. Call it in
+        the transaction that makes the link necessary (sign-up creates the user and its email
+        together, or neither).
+        """
+        message = verification_email(user)
+        # Atomic so that a failed enqueue never leaves the older link cancelled and no newer one.
+        with transaction.atomic():
+            # Asking again supersedes a link still waiting (most likely behind a retry delay
+            # while the mail server was down): every link stays valid, so the older one adds
+            # nothing, and without this the user would get every copy at once when it is back.
+            OutgoingEmail.objects.filter(
+                kind=OutgoingEmail.Kind.VERIFICATION,
+                status=OutgoingEmail.Status.PENDING,
+                to=message.to[0],
+            ).update(status=OutgoingEmail.Status.CANCELLED, last_error="superseded by a newer link")
+            return OutgoingEmail.objects.enqueue(message, kind=OutgoingEmail.Kind.VERIFICATION)

@@ -1,10 +1,15 @@
-"""Signed, expiring email-verification links, built on Django's password-reset token generator."""
+"""Signed, expiring email-verification links, built on Django's password-reset token generator.
+
+:func:`verification_email` only builds the message; :meth:`EmailVerification.queue_email` puts it
+in the portal's outbox, and the ``send_outbox`` worker sends it. Mail is never sent inside a web
+request: a mail server that is down must neither fail sign-up nor lose the link.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -35,12 +40,12 @@ def verification_path(user) -> str:
     return reverse("accounts:verify_email", kwargs={"uidb64": uidb64, "token": token})
 
 
-def send_verification_email(user) -> None:
+def verification_email(user) -> EmailMessage:
+    """The email with the link confirming ``user``'s current address, sent to that address."""
     link = settings.SITE_URL + verification_path(user)
     context = {"user": user, "link": link}
-    send_mail(
+    return EmailMessage(
         subject="Confirm your email address for the ML theory courses",
-        message=render_to_string("accounts/email/verify_email.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
+        body=render_to_string("accounts/email/verify_email.txt", context),
+        to=[user.email],
     )

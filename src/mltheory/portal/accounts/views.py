@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.encoding import force_str
@@ -16,7 +17,7 @@ from django_ratelimit.decorators import ratelimit
 from . import ratelimits
 from .forms import EmailAuthenticationForm, SignUpForm
 from .models import EmailVerification
-from .tokens import email_verification_token, send_verification_email
+from .tokens import email_verification_token
 
 User = get_user_model()
 
@@ -81,12 +82,16 @@ def signup(request):
             )
         form = SignUpForm(request.POST)
         if form.is_valid():
-            user = form.save()
-            send_verification_email(user)
+            # The account and its queued link commit together (requests are not atomic by
+            # default): never an account whose link was lost, nor a link to no account.
+            with transaction.atomic():
+                user = form.save()
+                EmailVerification.queue_email(user)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            # Queued, not sent yet: the outbox worker mails it within moments, or retries.
             messages.info(
                 request,
-                f"Account created. We sent a confirmation link to {user.email}; "
+                f"Account created. We are sending a confirmation link to {user.email}; "
                 "open it to be able to submit an application.",
             )
             return redirect("accounts:verify_sent")
@@ -134,12 +139,12 @@ def resend_verification(request):
     elif getattr(request, "limited", False):
         messages.error(
             request,
-            f"We already sent several links to {request.user.email} recently. "
+            f"You already asked for several links to {request.user.email} recently. "
             "Check your spam folder, or try again later.",
         )
     else:
-        send_verification_email(request.user)
-        messages.info(request, f"We sent a new confirmation link to {request.user.email}.")
+        EmailVerification.queue_email(request.user)
+        messages.info(request, f"We are sending a new confirmation link to {request.user.email}.")
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = "accounts:verify_sent"

@@ -104,7 +104,7 @@ class ApplicationForm(forms.ModelForm):
         if not EmailVerification.is_verified(applicant):
             raise ValidationError(
                 f"Confirm your email address ({applicant.email}) before submitting: "
-                "open the link we emailed you. Your draft is saved.",
+                "open the confirmation link we email to that address. Your draft is saved.",
                 code="email_unverified",
             )
         for name, message in REQUIRED_TO_SUBMIT.items():

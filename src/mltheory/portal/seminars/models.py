@@ -1,8 +1,8 @@
 """The seminar series: talks, the mailing list, and the portal's outbox that mails them.
 
 Mail is never sent inside a web request. Staff actions, the ``seminar_reminders``
-command and admissions decisions only add ``OutgoingEmail`` rows (in the same transaction
-as whatever caused them); the ``send_outbox`` worker sends them. A row is marked sent only
+command, admissions decisions and account sign-up only add ``OutgoingEmail`` rows (in the
+same transaction as whatever caused them); the ``send_outbox`` worker sends them. A row is marked sent only
 after the SMTP server accepted it, so a crash at any point leaves unsent rows pending,
 never lost.
 """
@@ -267,7 +267,8 @@ class OutgoingEmail(models.Model):
     """One email to one address, waiting in (or done with) the outbox.
 
     This is the portal's outbox, not only the seminar's: admissions queues its decision emails
-    here too (``Kind.DECISION``). It lives in this app because the mailing list needed it
+    here too (``Kind.DECISION``), and accounts the links confirming an address
+    (``Kind.VERIFICATION``). It lives in this app because the mailing list needed it
     first. Only list mail has a ``subscriber`` (and a ``talk``); other rows have neither, so
     nothing here may assume them.
     """
@@ -278,13 +279,14 @@ class OutgoingEmail(models.Model):
         PENDING = "pending", "pending"
         SENT = "sent", "sent"
         FAILED = "failed", "failed (gave up)"
-        CANCELLED = "cancelled", "cancelled (recipient unsubscribed, or a newer decision)"
+        CANCELLED = "cancelled", "cancelled (recipient unsubscribed, or superseded by a newer one)"
 
     class Kind(models.TextChoices):
         CONFIRMATION = "confirmation", "subscription confirmation"
         ANNOUNCEMENT = "announcement", "talk announcement"
         REMINDER = "reminder", "talk reminder"
         DECISION = "decision", "admissions decision"
+        VERIFICATION = "verification", "email address confirmation"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     to = models.EmailField()
@@ -337,8 +339,8 @@ class OutgoingEmail(models.Model):
     def deliver(self, connection) -> str:
         """Try to send this row once and record the outcome; returns it ("sent", "retry", ...)."""
         # List mail queued before the recipient unsubscribed must not go out after it. Rows
-        # without a subscriber (admissions decisions) are never cancelled: unsubscribing from
-        # the seminar list says nothing about the applicant's own decision email.
+        # without a subscriber (admissions decisions, account verification) are never cancelled
+        # here: unsubscribing from the seminar list says nothing about a person's own emails.
         sub = self.subscriber
         if sub is not None and (
             sub.unsubscribed_at is not None
