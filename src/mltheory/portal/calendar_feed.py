@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.http import HttpResponse
+from django.utils import timezone
 from icalendar import Calendar, Event
 
 
@@ -26,13 +27,17 @@ def calendar_response(name: str, events: Iterable[FeedEvent]) -> HttpResponse:
     cal.add("prodid", "-//mltheory//portal//EN")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", name)
+    # RFC 5545: in a published feed DTSTAMP is when the entry was last revised in the store;
+    # we do not track revisions, so it is when the feed was made. (The event's start, used
+    # before, told clients that an edited lecture had not changed.)
+    generated = timezone.now()
     for e in events:
         ev = Event()
         ev.add("uid", e.uid)
         ev.add("summary", e.title)
         ev.add("dtstart", e.start)
         ev.add("dtend", e.end)
-        ev.add("dtstamp", e.start)
+        ev.add("dtstamp", generated)
         if e.description:
             ev.add("description", e.description)
         if e.url:
