@@ -145,7 +145,13 @@ def _overrides(sets: list[str] | None) -> dict[str, Any]:
     return dict(parse_override(s) for s in sets or [])
 
 
-@app.command("run")
+@app.command(
+    "run",
+    epilog="Examples:\n\n"
+    "mlt run min-norm --scale smoke\n\n"
+    "mlt run deep-double-descent --seed 1 --set label_noise=0.2 --out runs/ddd\n\n"
+    "mlt show NAME lists the fields --set accepts, with their types and bounds.",
+)
 def run_cmd(
     name: Annotated[str, typer.Argument(help="experiment name (see `mlt list`)")],
     scale: Annotated[
@@ -251,7 +257,12 @@ def reproduce(
         raise typer.Exit(EXIT_CLAIM_FAILED)
 
 
-@app.command()
+@app.command(
+    epilog="Examples:\n\n"
+    "mlt sweep min-norm --scale smoke --grid n=10,20,40 --grid noise_std=0,0.5 --seeds 3\n\n"
+    "mlt sweep deep-double-descent --grid label_noise=0,0.1,0.2 --seeds 3 --out sweeps/ddd\n\n"
+    "Rerun with the same --out to finish an interrupted sweep. Clusters: docs/sweeps.md.",
+)
 def sweep(
     name: Annotated[str, typer.Argument(help="experiment name (see `mlt list`)")],
     grid: Annotated[

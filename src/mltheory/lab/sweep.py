@@ -789,7 +789,7 @@ def print_summary(summary: dict[str, Any], out: Path, console: Console) -> None:
         f"{cells['completed']}/{cells['total']} cells completed, {cells['error']} crashed",
     )
     for col in [*grid_fields, "cells", "claims passed", "metric", "mean ± std", "min … max"]:
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col == "metric")
     for p in summary["points"]:
         passed = sum(c["passed"] for c in p["claims"].values())
         checked = sum(c["checked"] for c in p["claims"].values())
