@@ -1,11 +1,18 @@
-"""Shared fixtures for the portal's tests: Playwright driving Debian's Chromium."""
+"""Shared fixtures for the portal's tests: Playwright driving Debian's Chromium, and a mail
+server that is down (for the outbox's retries)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import smtplib
+from contextlib import contextmanager
+from datetime import timedelta
+from unittest import mock
 
 import pytest
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+from django.utils import timezone
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -46,3 +53,45 @@ def page(chromium_browser, live_server):
     pg.base = live_server.url
     yield pg
     context.close()
+
+
+class MailServerDown:
+    """While active, the configured (locmem) mail backend fails like a dropped SMTP connection."""
+
+    ERROR = "SMTPServerDisconnected: Connection unexpectedly closed"
+
+    def __init__(self) -> None:
+        self._patch = mock.patch.object(
+            LocmemBackend,
+            "send_messages",
+            side_effect=smtplib.SMTPServerDisconnected("Connection unexpectedly closed"),
+        )
+        self._patch.start()
+        self.down = True
+
+    def restore(self) -> None:
+        """The mail server is back."""
+        if self.down:
+            self._patch.stop()
+            self.down = False
+
+
+@pytest.fixture
+def mail_server_down():
+    down = MailServerDown()
+    yield down
+    down.restore()
+
+
+@contextmanager
+def _past_first_retry_delay():
+    later = timezone.now() + timedelta(minutes=2)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        yield
+
+
+@pytest.fixture
+def after_first_retry_delay():
+    """``with after_first_retry_delay():`` moves the clock past the outbox's first retry delay
+    (1 minute), so a retried email is due."""
+    return _past_first_retry_delay

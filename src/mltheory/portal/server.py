@@ -49,8 +49,8 @@ def load_demo():
 
 class LocalMailWorker(threading.Thread):
     """Sends the portal's outbox in a background thread, so account verification links, seminar
-    confirmations and admissions decisions appear on the console while ``mlt portal`` runs. Production runs
-    ``send_outbox --loop`` as its own service."""
+    confirmations and admissions decisions appear on the console while ``mlt portal`` runs.
+    Production runs ``send_outbox --loop`` as its own service."""
 
     def __init__(self, interval: float = 2.0) -> None:
         super().__init__(name="outbox-worker", daemon=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from mltheory.lab import registry, runner
@@ -61,11 +61,14 @@ def test_claims_can_fail(smoke_result):
 
 
 @settings(max_examples=10, deadline=None)
-@given(n=st.integers(2, 12), extra=st.integers(1, 30), seed=st.integers(0, 2**31 - 1))
+@given(n=st.integers(2, 12), extra=st.integers(0, 30), seed=st.integers(0, 2**31 - 1))
 def test_gradient_descent_limit_is_pinv_plus_the_starts_null_space_part(n, extra, seed):
-    """The theorem itself, on random small systems: GD's limit is X⁺y + P⊥w₀."""
+    """The theorem itself, on random small systems: GD's limit is X⁺y + P⊥w₀.
+
+    d ≥ 2n keeps X well conditioned (σ_min/σ_max near (√2 − 1)/(√2 + 1) or better), so GD
+    converges within the step budget and the limit is checked on every example."""
     g = torch.Generator().manual_seed(seed)
-    d = n + extra
+    d = 2 * n + extra
     x = torch.randn(n, d, generator=g, dtype=torch.float64)
     y = torch.randn(n, generator=g, dtype=torch.float64)
     w0 = torch.randn(d, generator=g, dtype=torch.float64)
@@ -78,9 +81,10 @@ def test_gradient_descent_limit_is_pinv_plus_the_starts_null_space_part(n, extra
     s = torch.linalg.svdvals(x)
     # Step 1/L; the slowest mode contracts by (1 − σ_min²/σ_max²) per step.
     ratio = float(s[-1] ** 2 / s[0] ** 2)
-    steps = min(int(60 / ratio), 20_000)
-    w, _ = min_norm.gradient_descent(x, y, w0, steps, n / float(s[0] ** 2), 10**9, {}, perp)
-    if 60 / ratio <= 20_000:  # well enough conditioned to converge within the step budget
-        assert torch.allclose(w, target, atol=1e-8 * (1 + float(target.norm())))
-    # Whatever the conditioning, GD never moves outside the row space.
+    assume(ratio > 3e-3)  # a rare unlucky draw; the budget below is 60 / ratio steps
+    w, _ = min_norm.gradient_descent(
+        x, y, w0, int(60 / ratio), n / float(s[0] ** 2), 10**9, {}, perp
+    )
+    assert torch.allclose(w, target, atol=1e-8 * (1 + float(target.norm())))
+    # GD never moves outside the row space.
     assert float(perp(w - w0).norm()) < 1e-9 * (1 + float(w.norm()))

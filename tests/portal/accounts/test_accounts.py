@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import re
-import smtplib
-from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
 from django.core.cache import cache
-from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from mltheory.portal.accounts.models import EmailVerification
-from mltheory.portal.seminars.models import OutgoingEmail
+from mltheory.portal.seminars.models import OutgoingEmail, OutgoingEmailQuerySet
 
 pytestmark = pytest.mark.django_db
 
@@ -269,14 +266,9 @@ def test_login_limit_behind_proxy_counts_clients_separately(client, settings):
 
 
 def test_sign_up_succeeds_while_the_mail_server_is_down_and_the_link_arrives_later(
-    client, monkeypatch
+    client, mail_server_down, after_first_retry_delay
 ):
     """The account is created and the link waits in the outbox until the server is back."""
-
-    def smtp_down(self, messages):
-        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
-
-    monkeypatch.setattr(LocmemBackend, "send_messages", smtp_down)  # the configured backend
     response = sign_up(client)
     assert response.status_code == 302 and response["Location"] == reverse("accounts:verify_sent")
     user = User.objects.get()
@@ -290,15 +282,13 @@ def test_sign_up_succeeds_while_the_mail_server_is_down_and_the_link_arrives_lat
     assert deliver()["retry"] == 1
     row.refresh_from_db()
     assert row.status == OutgoingEmail.Status.PENDING and row.attempts == 1
-    assert "SMTPServerDisconnected: Connection unexpectedly closed" in row.last_error
+    assert mail_server_down.ERROR in row.last_error
     assert row.next_attempt_at > timezone.now()
     assert mail.outbox == []
 
-    monkeypatch.undo()  # the mail server is back
-    assert deliver()["sent"] == 0  # not before the backoff
-    with mock.patch(
-        "django.utils.timezone.now", return_value=timezone.now() + timedelta(minutes=2)
-    ):
+    mail_server_down.restore()
+    assert deliver()["sent"] == 0  # not before the retry delay
+    with after_first_retry_delay():
         assert deliver()["sent"] == 1
     row.refresh_from_db()
     assert row.status == OutgoingEmail.Status.SENT and row.attempts == 2
@@ -311,7 +301,7 @@ def test_sign_up_succeeds_while_the_mail_server_is_down_and_the_link_arrives_lat
 def test_sign_up_and_its_queued_link_commit_together(client):
     # An account whose link was never queued could not be confirmed: neither is saved.
     outbox_down = mock.patch.object(
-        OutgoingEmail.objects, "enqueue", side_effect=RuntimeError("outbox unavailable")
+        OutgoingEmailQuerySet, "enqueue", side_effect=RuntimeError("outbox unavailable")
     )
     with outbox_down, pytest.raises(RuntimeError, match="outbox unavailable"):
         sign_up(client)
@@ -319,24 +309,19 @@ def test_sign_up_and_its_queued_link_commit_together(client):
     assert "_auth_user_id" not in client.session
 
 
-def test_resending_supersedes_a_link_still_waiting(client, monkeypatch):
+def test_resending_supersedes_a_link_still_waiting(
+    client, mail_server_down, after_first_retry_delay
+):
     """A resend while the first link waits behind a retry sends one email, not both."""
-
-    def smtp_down(self, messages):
-        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
-
-    monkeypatch.setattr(LocmemBackend, "send_messages", smtp_down)
     sign_up(client)
     assert deliver()["retry"] == 1
-    monkeypatch.undo()
+    mail_server_down.restore()
     client.post(reverse("accounts:resend_verification"))
     first, second = verification_rows()
     assert first.status == OutgoingEmail.Status.CANCELLED
     assert first.last_error == "superseded by a newer link"
     assert second.status == OutgoingEmail.Status.PENDING
-    with mock.patch(
-        "django.utils.timezone.now", return_value=timezone.now() + timedelta(minutes=2)
-    ):
+    with after_first_retry_delay():
         assert deliver() == {"sent": 1, "retry": 0, "failed": 0, "cancelled": 0}
     assert [m.to for m in mail.outbox] == [["ada@college.harvard.edu"]]
     client.get(verification_path(mail.outbox[0]))

@@ -7,14 +7,11 @@ reading ``mail.outbox``.
 
 from __future__ import annotations
 
-import smtplib
 from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.core import mail
-from django.core.mail.backends.base import BaseEmailBackend
-from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,7 +21,7 @@ from mltheory.portal.admissions.models import (
     InvalidDecision,
 )
 from mltheory.portal.courses.models import Enrollment
-from mltheory.portal.seminars.models import OutgoingEmail, Subscriber
+from mltheory.portal.seminars.models import OutgoingEmail, OutgoingEmailQuerySet, Subscriber
 
 from .conftest import make_applicant, make_submitted
 
@@ -43,13 +40,6 @@ def cs229br_applications(call, courses):
         ).course_applications.get()
         for i in range(4)
     ]
-
-
-class SMTPDown(BaseEmailBackend):
-    """A mail server that drops every connection."""
-
-    def send_messages(self, messages):
-        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
 
 
 def decision_rows():
@@ -195,7 +185,7 @@ def test_a_decision_whose_email_cannot_be_queued_is_not_saved(cs229br_applicatio
     a = cs229br_applications[0]
     with (
         mock.patch.object(
-            OutgoingEmail.objects, "enqueue", side_effect=RuntimeError("outbox unavailable")
+            OutgoingEmailQuerySet, "enqueue", side_effect=RuntimeError("outbox unavailable")
         ),
         pytest.raises(RuntimeError),
     ):
@@ -224,19 +214,19 @@ def test_decline_queues_the_promoted_applicants_email_with_the_decline(cs229br_a
 
 
 def test_a_failed_send_keeps_the_decision_email_and_a_later_attempt_sends_it(
-    cs229br_applications,
+    cs229br_applications, mail_server_down, after_first_retry_delay
 ):
     a = cs229br_applications[0]
     a.decide(State.ADMITTED)
-    assert OutgoingEmail.objects.send_due(connection=SMTPDown())["retry"] == 1
+    assert OutgoingEmail.objects.send_due()["retry"] == 1
     (row,) = decision_rows()
     assert row.status == OutgoingEmail.Status.PENDING and row.attempts == 1
-    assert "SMTPServerDisconnected: Connection unexpectedly closed" in row.last_error
+    assert mail_server_down.ERROR in row.last_error
     assert mail.outbox == []
 
-    later = timezone.now() + timedelta(minutes=2)  # past the first backoff
-    with mock.patch("django.utils.timezone.now", return_value=later):
-        assert OutgoingEmail.objects.send_due(connection=LocmemBackend())["sent"] == 1
+    mail_server_down.restore()
+    with after_first_retry_delay():
+        assert OutgoingEmail.objects.send_due()["sent"] == 1
     row.refresh_from_db()
     assert row.status == OutgoingEmail.Status.SENT and row.attempts == 2
     assert [m.to for m in mail.outbox] == [["student0@harvard.edu"]]
@@ -259,12 +249,15 @@ def test_an_unsubscribed_seminar_address_still_gets_its_decision_email(cs229br_a
     assert sorted(m.to[0] for m in mail.outbox) == ["student0@harvard.edu", "student1@harvard.edu"]
 
 
-def test_a_newer_decision_cancels_the_older_ones_email_still_waiting(cs229br_applications):
+def test_a_newer_decision_cancels_the_older_ones_email_still_waiting(
+    cs229br_applications, mail_server_down, after_first_retry_delay
+):
     """Admit, the send fails, then reject: the applicant must not get the stale "admitted"."""
     a, b = cs229br_applications[:2]
     a.decide(State.ADMITTED)
     b.decide(State.WAITLISTED)
-    assert OutgoingEmail.objects.send_due(connection=SMTPDown())["retry"] == 2
+    assert OutgoingEmail.objects.send_due()["retry"] == 2
+    mail_server_down.restore()
     a.decide(State.REJECTED)
     rows = {(r.to, r.status) for r in decision_rows()}
     assert rows == {
@@ -272,8 +265,23 @@ def test_a_newer_decision_cancels_the_older_ones_email_still_waiting(cs229br_app
         ("student0@harvard.edu", OutgoingEmail.Status.PENDING),  # the current "rejected"
         ("student1@harvard.edu", OutgoingEmail.Status.PENDING),  # another applicant: untouched
     }
-    later = timezone.now() + timedelta(minutes=2)
-    with mock.patch("django.utils.timezone.now", return_value=later):
-        assert OutgoingEmail.objects.send_due(connection=LocmemBackend())["sent"] == 2
+    with after_first_retry_delay():
+        assert OutgoingEmail.objects.send_due()["sent"] == 2
     to_a = [m.body for m in mail.outbox if m.to == ["student0@harvard.edu"]]
     assert len(to_a) == 1 and "cannot offer you" in to_a[0]
+
+
+def test_a_decision_in_one_course_leaves_the_other_courses_email_waiting(call, courses):
+    """Superseding is per course: the same applicant's other course's email stays queued."""
+    applications = make_submitted(call, make_applicant("both@harvard.edu"), courses)
+    by_course = {ca.course.code: ca for ca in applications.course_applications.all()}
+    by_course["CS 229br"].decide(State.ADMITTED)
+    by_course["18.408"].decide(State.WAITLISTED)
+    by_course["CS 229br"].decide(State.REJECTED)
+    rows = [(r.subject.split(":")[0], r.status, r.body) for r in decision_rows()]
+    assert [(course, status) for course, status, _ in rows] == [
+        ("CS 229br", OutgoingEmail.Status.CANCELLED),  # the stale "admitted"
+        ("18.408", OutgoingEmail.Status.PENDING),  # the other course: untouched
+        ("CS 229br", OutgoingEmail.Status.PENDING),  # the current "rejected"
+    ]
+    assert "on the waitlist" in rows[1][2] and "cannot offer you" in rows[2][2]

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-import smtplib
-from datetime import timedelta
-from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
-from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.urls import reverse
 from django.utils import timezone
 
@@ -86,14 +82,9 @@ def test_staff_admit_until_full_then_a_clear_refusal(client, courses, submitted,
 
 @pytest.mark.django_db(transaction=True)  # the request commits for real, as in production
 def test_staff_admit_succeeds_while_the_mail_server_is_down(
-    client, courses, submitted, staff, monkeypatch
+    client, courses, submitted, staff, mail_server_down, after_first_retry_delay
 ):
     """The decision is saved and its email waits in the outbox until the server is back."""
-
-    def smtp_down(self, messages):
-        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
-
-    monkeypatch.setattr(LocmemBackend, "send_messages", smtp_down)  # the configured backend
     client.force_login(staff)
     response = client.post(
         reverse("admissions:decide", args=[submitted[0].pk]), {"decision": "admitted"}, follow=True
@@ -109,14 +100,12 @@ def test_staff_admit_succeeds_while_the_mail_server_is_down(
     assert OutgoingEmail.objects.send_due()["retry"] == 1
     row.refresh_from_db()
     assert row.status == OutgoingEmail.Status.PENDING and row.attempts == 1
-    assert "SMTPServerDisconnected: Connection unexpectedly closed" in row.last_error
+    assert mail_server_down.ERROR in row.last_error
     assert row.next_attempt_at > timezone.now()
     assert mail.outbox == []
 
-    monkeypatch.undo()  # the mail server is back
-    with mock.patch(
-        "django.utils.timezone.now", return_value=timezone.now() + timedelta(minutes=2)
-    ):
+    mail_server_down.restore()
+    with after_first_retry_delay():
         assert OutgoingEmail.objects.send_due()["sent"] == 1
     row.refresh_from_db()
     assert row.status == OutgoingEmail.Status.SENT and row.attempts == 2

@@ -8,14 +8,11 @@ from __future__ import annotations
 import email
 import io
 import socket
-from datetime import timedelta
-from unittest import mock
 
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import timezone
 
 from mltheory.portal.admissions.models import CourseApplication
 from mltheory.portal.seminars.models import OutgoingEmail
@@ -89,7 +86,7 @@ def test_admission_email_over_smtp(
 
 @pytest.mark.django_db(transaction=True)
 def test_admit_while_the_smtp_server_is_down_then_delivered_when_it_is_back(
-    call, courses, applicant, staff, client
+    call, courses, applicant, staff, client, after_first_retry_delay
 ):
     """Nothing listens on the port at first: connections are refused, as from a dead server."""
     port = _free_port()
@@ -111,8 +108,7 @@ def test_admit_while_the_smtp_server_is_down_then_delivered_when_it_is_back(
         controller = aiosmtpd_controller.Controller(handler, hostname="127.0.0.1", port=port)
         controller.start()
         try:
-            later = timezone.now() + timedelta(minutes=2)
-            with mock.patch("django.utils.timezone.now", return_value=later):
+            with after_first_retry_delay():
                 assert OutgoingEmail.objects.send_due()["sent"] == 1
         finally:
             controller.stop()

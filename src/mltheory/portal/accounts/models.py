@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 
 from mltheory.portal.seminars.models import OutgoingEmail
@@ -50,15 +50,10 @@ class EmailVerification(models.Model):
         the transaction that makes the link necessary (sign-up creates the user and its email
         together, or neither).
         """
-        message = verification_email(user)
-        # Atomic so that a failed enqueue never leaves the older link cancelled and no newer one.
-        with transaction.atomic():
-            # Asking again supersedes a link still waiting (most likely behind a retry delay
-            # while the mail server was down): every link stays valid, so the older one adds
-            # nothing, and without this the user would get every copy at once when it is back.
-            OutgoingEmail.objects.filter(
-                kind=OutgoingEmail.Kind.VERIFICATION,
-                status=OutgoingEmail.Status.PENDING,
-                to=message.to[0],
-            ).update(status=OutgoingEmail.Status.CANCELLED, last_error="superseded by a newer link")
-            return OutgoingEmail.objects.enqueue(message, kind=OutgoingEmail.Kind.VERIFICATION)
+        # Asking again supersedes a link still waiting: every link stays valid, so the older
+        # one adds nothing, and the user would otherwise get every copy at once.
+        return OutgoingEmail.objects.enqueue_replacing(
+            verification_email(user),
+            kind=OutgoingEmail.Kind.VERIFICATION,
+            reason="superseded by a newer link",
+        )

@@ -353,17 +353,14 @@ class CourseApplication(models.Model):
         all, and the outbox worker retries it while the mail server is down, so a decision is
         never saved without its email, nor an email queued for a decision that rolled back.
         """
-        message = decision_email(self, promoted=promoted)
-        # A newer decision supersedes an older one's email still waiting (say, behind a retry
-        # delay), so the applicant never gets an outdated decision after the current one. The
-        # subject names the course and offering, so with the address it names this row.
-        OutgoingEmail.objects.filter(
+        # A newer decision supersedes an older one's email still waiting, so the applicant
+        # never gets an outdated decision after the current one. The subject names the course
+        # and offering, so with the address it names this row.
+        return OutgoingEmail.objects.enqueue_replacing(
+            decision_email(self, promoted=promoted),
             kind=OutgoingEmail.Kind.DECISION,
-            status=OutgoingEmail.Status.PENDING,
-            to=message.to[0],
-            subject=message.subject,
-        ).update(status=OutgoingEmail.Status.CANCELLED, last_error="superseded by a newer decision")
-        return OutgoingEmail.objects.enqueue(message, kind=OutgoingEmail.Kind.DECISION)
+            reason="superseded by a newer decision",
+        )
 
     def average_score(self) -> float | None:
         scores = [r.score for r in self.reviews.all()]

@@ -3,8 +3,8 @@
 Running it in production needs two things beside the web server:
 
 - ``python -m mltheory.portal send_outbox --loop`` as a long-running service: it sends the
-  portal's queued emails, the mailing list's (confirmations, announcements, reminders) and
-  admissions decisions alike.
+  portal's queued emails: the mailing list's (confirmations, announcements, reminders),
+  admissions decisions and account confirmation links alike.
 - ``python -m mltheory.portal seminar_reminders`` from cron every 10–15 minutes: it queues
   each talk's reminder once, within 24 hours of the talk.
 

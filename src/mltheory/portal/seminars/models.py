@@ -2,9 +2,9 @@
 
 Mail is never sent inside a web request. Staff actions, the ``seminar_reminders``
 command, admissions decisions and account sign-up only add ``OutgoingEmail`` rows (in the
-same transaction as whatever caused them); the ``send_outbox`` worker sends them. A row is marked sent only
-after the SMTP server accepted it, so a crash at any point leaves unsent rows pending,
-never lost.
+same transaction as whatever caused them); the ``send_outbox`` worker sends them. A row is
+marked sent only after the SMTP server accepted it, so a crash at any point leaves unsent rows
+pending, never lost.
 """
 
 from __future__ import annotations
@@ -231,6 +231,22 @@ class OutgoingEmailQuerySet(models.QuerySet):
 
     def enqueue(self, message: EmailMessage, **fields) -> OutgoingEmail:
         return self.create(**OutgoingEmail.fields_from_message(message), **fields)
+
+    def enqueue_replacing(self, message: EmailMessage, kind: str, reason: str) -> OutgoingEmail:
+        """Queue ``message``, cancelling pending rows of the same kind, address and subject.
+
+        For mail whose newest version is the only one worth having (a decision, a confirmation
+        link): an older copy still waiting (say, behind a retry delay while the mail server was
+        down) would otherwise arrive with or after the current one. ``reason`` is recorded on
+        the cancelled rows. Atomic, so a failed enqueue never leaves the old copy cancelled
+        and no new one queued.
+        """
+        (to,) = message.to
+        with transaction.atomic():
+            self.filter(
+                kind=kind, status=OutgoingEmail.Status.PENDING, to=to, subject=message.subject
+            ).update(status=OutgoingEmail.Status.CANCELLED, last_error=reason)
+            return self.enqueue(message, kind=kind)
 
     def enqueue_for_list(self, build_message, **fields) -> int:
         """One row per confirmed subscriber (each message carries its own unsubscribe link)."""

@@ -16,7 +16,7 @@ from ...models import OutgoingEmail
 
 
 class Command(BaseCommand):
-    help = "Send due emails from the outbox (seminar mailing list, admissions decisions)."
+    help = "Send due emails from the outbox (seminar mailing list, decisions, confirmation links)."
 
     def add_arguments(self, parser):
         parser.add_argument("--loop", action="store_true", help="Keep polling until stopped.")
