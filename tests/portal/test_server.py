@@ -210,8 +210,9 @@ def test_local_mail_worker_sends_queued_seminar_mail_in_the_background(settings)
 
     from django.core import mail
 
+    from mltheory.portal.mail.models import OutgoingEmail
     from mltheory.portal.seminars.mailing import confirmation_email
-    from mltheory.portal.seminars.models import OutgoingEmail, Subscriber
+    from mltheory.portal.seminars.models import Subscriber
 
     subscriber = Subscriber.objects.create(email="reader@example.org")
     OutgoingEmail.objects.enqueue(

@@ -60,11 +60,15 @@ class LocalMailWorker(threading.Thread):
     def run(self) -> None:
         from django.db import connection
 
-        from mltheory.portal.seminars.models import OutgoingEmail
+        from mltheory.portal.mail.models import OutgoingEmail
 
         try:
             while not self.stopped.is_set():
-                OutgoingEmail.objects.send_due()
+                try:
+                    OutgoingEmail.objects.send_due()
+                except Exception as exc:  # noqa: BLE001 -- the database; try again next round
+                    print(f"outbox: {type(exc).__name__}: {exc}")
+                    connection.close()
                 self.stopped.wait(self.interval)
         finally:
             connection.close()

@@ -7,7 +7,7 @@ Everything a deployment changes comes from the environment:
 - ``MLT_PORTAL_DEBUG``: ``1`` for development (the default for ``mlt portal``).
 - ``ALLOWED_HOSTS``: comma-separated host names.
 - ``EMAIL_HOST``, ``EMAIL_PORT``, ``EMAIL_HOST_USER``, ``EMAIL_HOST_PASSWORD``, ``EMAIL_USE_TLS``,
-  ``DEFAULT_FROM_EMAIL``: SMTP. Without ``EMAIL_HOST`` mail is printed to the console.
+  ``EMAIL_TIMEOUT`` (seconds, 30), ``DEFAULT_FROM_EMAIL``: SMTP. Without ``EMAIL_HOST`` mail is printed to the console.
 - ``MLT_PORTAL_DATA_DIR``: where the SQLite database and uploaded files live.
 - ``MLT_PORTAL_SECURE``: ``1`` behind HTTPS (HSTS, secure cookies, SSL redirect).
 """
@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "mltheory.portal.courses",
     "mltheory.portal.admissions",
     "mltheory.portal.seminars",
+    "mltheory.portal.mail",
 ]
 
 MIDDLEWARE = [
@@ -138,6 +139,9 @@ if os.environ.get("EMAIL_HOST"):
     EMAIL_USE_TLS = _env_flag("EMAIL_USE_TLS", default=True)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Seconds any one network wait on the mail server may take (connect, each SMTP reply). Without
+# it a server that accepts the connection and then hangs would stall the outbox worker forever.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 30))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "mltheory <noreply@mltheory.local>")
 # Absolute links in emails (confirmation, unsubscribe) are built from this.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mltheory.portal.accounts.models import EmailVerification
-from mltheory.portal.seminars.models import OutgoingEmail, OutgoingEmailQuerySet
+from mltheory.portal.mail.models import OutgoingEmail, OutgoingEmailQuerySet
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mltheory.portal.admissions.models import CourseApplication, Review
-from mltheory.portal.seminars.models import OutgoingEmail
+from mltheory.portal.mail.models import OutgoingEmail
 
 from .conftest import make_applicant, make_submitted
 

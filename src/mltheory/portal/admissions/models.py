@@ -19,7 +19,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from mltheory.portal.courses.models import Course, Enrollment, Offering
-from mltheory.portal.seminars.models import OutgoingEmail
+from mltheory.portal.mail.models import OutgoingEmail
 
 from .emails import decision_email
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import socket
 import threading
 import time
 from datetime import timedelta
@@ -15,7 +17,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from mltheory.portal.seminars.models import OutgoingEmail
+from mltheory.portal.mail.models import LEASE, OutgoingEmail
+from mltheory.portal.seminars.models import Subscriber, Talk
 
 pytestmark = pytest.mark.django_db
 
@@ -40,11 +43,22 @@ class CrashOnNth(LocmemBackend):
         return super().send_messages(messages)
 
 
+def _announce_to(n: int) -> None:
+    """Queue one talk's announcement to ``n`` confirmed subscribers."""
+    for i in range(n):
+        Subscriber.objects.create(email=f"s{i}@example.edu", confirmed_at=timezone.now())
+    starts = timezone.now() + timedelta(days=2)
+    Talk.objects.create(
+        title="Benign overfitting",
+        speakers="Jane Doe (MIT)",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+    ).announce()
+
+
 @pytest.fixture
-def queued(make_talk, make_subscriber):
-    for n in range(3):
-        make_subscriber(f"s{n}@example.edu")
-    make_talk().announce()
+def queued(db):
+    _announce_to(3)
     return OutgoingEmail.objects.order_by("pk")
 
 
@@ -85,7 +99,7 @@ def test_gives_up_after_max_attempts_and_staff_can_retry(queued, admin_client):
     assert mail.outbox == []
 
     admin_client.post(
-        "/admin/seminars/outgoingemail/", {"action": "retry", "_selected_action": [row.pk]}
+        "/admin/mail/outgoingemail/", {"action": "retry", "_selected_action": [row.pk]}
     )
     row.refresh_from_db()
     assert row.status == "pending" and row.attempts == 0
@@ -99,11 +113,16 @@ def test_a_crash_mid_batch_loses_nothing(queued):
         OutgoingEmail.objects.send_due(connection=crashing)
     assert len(mail.outbox) == 1
     statuses = list(queued.values_list("status", "attempts"))
-    # The row being sent when the worker died rolled back to pending, untouched.
-    assert statuses == [("sent", 1), ("pending", 0), ("pending", 0)]
+    # The row being sent when the worker died stays claimed by it (its lease has not run out).
+    assert statuses == [("sent", 1), ("sending", 1), ("pending", 0)]
 
-    # A restarted worker sends the rest, and nothing twice.
+    # A restarted worker sends the rest, and nothing twice ...
     call_command("send_outbox", stdout=mock.MagicMock())
+    assert sorted(m.to[0] for m in mail.outbox) == ["s0@example.edu", "s2@example.edu"]
+    # ... and the dead worker's row once its lease has run out.
+    later = timezone.now() + LEASE + timedelta(seconds=1)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        call_command("send_outbox", stdout=mock.MagicMock())
     assert sorted(m.to[0] for m in mail.outbox) == [f"s{n}@example.edu" for n in range(3)]
     assert set(queued.values_list("status", flat=True)) == {"sent"}
 
@@ -111,7 +130,7 @@ def test_a_crash_mid_batch_loses_nothing(queued):
 def test_send_outbox_loop_sends_and_stops_cleanly(queued):
     # The loop sleeps when the outbox is empty; stopping it there (Ctrl-C) ends it cleanly.
     with mock.patch(
-        "mltheory.portal.seminars.management.commands.send_outbox.time.sleep",
+        "mltheory.portal.mail.management.commands.send_outbox.time.sleep",
         side_effect=KeyboardInterrupt,
     ):
         call_command("send_outbox", "--loop", "--interval", "0", stdout=mock.MagicMock())
@@ -125,12 +144,10 @@ class SlowLocmem(LocmemBackend):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_at_once_send_each_row_once(make_talk, make_subscriber):
+def test_two_workers_at_once_send_each_row_once():
     if connection.vendor != "postgresql":
         pytest.skip("concurrent workers need row locks (SKIP LOCKED): PostgreSQL only")
-    for n in range(6):
-        make_subscriber(f"s{n}@example.edu")
-    make_talk().announce()
+    _announce_to(6)
 
     def worker():
         try:
@@ -146,3 +163,74 @@ def test_two_workers_at_once_send_each_row_once(make_talk, make_subscriber):
     sent_to = sorted(m.to[0] for m in mail.outbox)
     assert sent_to == [f"s{n}@example.edu" for n in range(6)]
     assert set(OutgoingEmail.objects.values_list("status", flat=True)) == {"sent"}
+
+
+# --- A real mail server that is down -------------------------------------------------------
+
+
+@pytest.fixture
+def smtp_on_a_closed_port(settings):
+    """The SMTP backend pointed at a local port nothing listens on (connection refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    return port
+
+
+def _assert_one_failed_attempt_each(queued):
+    for row in queued.all():
+        assert (row.status, row.attempts) == ("pending", 1)
+        assert row.last_error.startswith("ConnectionRefusedError")
+        assert row.next_attempt_at > timezone.now()  # the retry schedule applies
+
+
+def test_send_outbox_survives_a_mail_server_that_is_down(queued, smtp_on_a_closed_port):
+    out = io.StringIO()
+    call_command("send_outbox", stdout=out)
+    assert "retry: 3" in out.getvalue()
+    _assert_one_failed_attempt_each(queued)
+
+
+def test_send_outbox_loop_keeps_running_while_the_mail_server_is_down(
+    queued, smtp_on_a_closed_port
+):
+    # Three rounds: all fail, nothing due (backoff), then stop (Ctrl-C) while sleeping.
+    sleeps = mock.Mock(side_effect=[None, None, KeyboardInterrupt])
+    with mock.patch("mltheory.portal.mail.management.commands.send_outbox.time.sleep", sleeps):
+        call_command("send_outbox", "--loop", "--interval", "0", stdout=io.StringIO())
+    assert sleeps.call_count == 3
+    _assert_one_failed_attempt_each(queued)
+
+
+def test_the_mail_server_has_a_timeout(settings):
+    from django.core.mail import get_connection
+
+    assert settings.EMAIL_TIMEOUT and settings.EMAIL_TIMEOUT <= 60
+    smtp = get_connection("django.core.mail.backends.smtp.EmailBackend")
+    assert smtp.timeout == settings.EMAIL_TIMEOUT
+
+
+class RecordsTransactionState(LocmemBackend):
+    """Notes, while 'talking to the server', whether a transaction (with its locks) is open."""
+
+    seen: list[tuple[bool, str]] = []
+
+    def send_messages(self, messages):
+        status = OutgoingEmail.objects.get(to=messages[0].to[0]).status
+        self.seen.append((connection.in_atomic_block, status))
+        return super().send_messages(messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_transaction_is_open_while_the_mail_server_is_talked_to():
+    _announce_to(2)
+    RecordsTransactionState.seen = []
+    counts = OutgoingEmail.objects.send_due(connection=RecordsTransactionState())
+    assert counts["sent"] == 2
+    # Committed as claimed ("sending") before the network, no transaction held across it.
+    assert RecordsTransactionState.seen == [(False, "sending"), (False, "sending")]
