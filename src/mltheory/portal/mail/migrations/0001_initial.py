@@ -23,9 +23,11 @@ def move_content_type(apps, schema_editor):
 def restore_content_type(apps, schema_editor):
     ContentType = apps.get_model("contenttypes", "ContentType")
     db = schema_editor.connection.alias
-    if not ContentType.objects.using(db).filter(
-        app_label="seminars", model="outgoingemail"
-    ).exists():
+    if (
+        not ContentType.objects.using(db)
+        .filter(app_label="seminars", model="outgoingemail")
+        .exists()
+    ):
         ContentType.objects.using(db).filter(app_label="mail", model="outgoingemail").update(
             app_label="seminars"
         )
@@ -95,9 +97,7 @@ class Migration(migrations.Migration):
                         ("created_at", models.DateTimeField(auto_now_add=True)),
                         (
                             "next_attempt_at",
-                            models.DateTimeField(
-                                db_index=True, default=django.utils.timezone.now
-                            ),
+                            models.DateTimeField(db_index=True, default=django.utils.timezone.now),
                         ),
                         ("sent_at", models.DateTimeField(blank=True, null=True)),
                         (
