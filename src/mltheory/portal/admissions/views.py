@@ -12,11 +12,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from mltheory.portal.accounts.models import EmailVerification
 from mltheory.portal.courses.models import Course
+from mltheory.portal.redirects import next_url_or
 from mltheory.portal.uploads import protected_file_response
 
 from .export import write_course_applications_csv
@@ -247,10 +247,8 @@ def decide(request, pk: int):
             f"{course_application.application.applicant.email}: "
             f"{course_application.get_state_display().lower()} for {course_application.course.code}.",
         )
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = reverse("admissions:review_course", args=[course_application.course_id])
-    return redirect(next_url)
+    default = reverse("admissions:review_course", args=[course_application.course_id])
+    return redirect(next_url_or(request, default))
 
 
 @login_required
