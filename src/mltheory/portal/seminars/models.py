@@ -54,7 +54,8 @@ class Talk(models.Model):
         "Zoom link",
         blank=True,
         max_length=500,
-        help_text="Shown only to confirmed subscribers and signed-in users, and mailed to the list.",
+        help_text="Shown only to confirmed subscribers and to signed-in users with a confirmed "
+        "email address, and mailed to the list.",
     )
     slides_url = models.URLField("slides link", blank=True, max_length=500)
     paper_url = models.URLField("paper link", blank=True, max_length=500)
