@@ -186,12 +186,7 @@ class Application(models.Model):
 
     def institution_domains(self) -> list[str]:
         """Email domains of the stated institution, from the offering's courses."""
-        domains: list[str] = []
-        for raw in self.call.offering.courses.filter(
-            institution__iexact=self.institution
-        ).values_list("institution_domains", flat=True):
-            domains += [d.strip().lower().lstrip("@") for d in raw.split(",") if d.strip()]
-        return domains
+        return domains_by_institution(self.call.offering).get(self.institution.lower(), [])
 
     def email_matches_institution(self) -> bool | None:
         """Whether the applicant's verified email is at the stated institution (subdomains
@@ -199,13 +194,30 @@ class Application(models.Model):
         email or no domains configured for the institution."""
         from mltheory.portal.accounts.models import EmailVerification
 
-        if not EmailVerification.is_verified(self.applicant):
-            return None
-        domains = self.institution_domains()
-        if not domains:
-            return None
-        email_domain = self.applicant.email.rsplit("@", 1)[-1].lower()
-        return any(email_domain == d or email_domain.endswith("." + d) for d in domains)
+        return email_matches_domains(
+            self.applicant.email,
+            EmailVerification.is_verified(self.applicant),
+            self.institution_domains(),
+        )
+
+
+def domains_by_institution(offering) -> dict[str, list[str]]:
+    """Each institution's email domains (lower-case name → domains), from the offering's
+    courses, in one query: the review page and export ask it once, not once per row."""
+    domains: dict[str, list[str]] = {}
+    for institution, raw in offering.courses.values_list("institution", "institution_domains"):
+        domains.setdefault(institution.lower(), []).extend(
+            d.strip().lower().lstrip("@") for d in raw.split(",") if d.strip()
+        )
+    return domains
+
+
+def email_matches_domains(email: str, verified: bool, domains: list[str]) -> bool | None:
+    """See :meth:`Application.email_matches_institution`."""
+    if not verified or not domains:
+        return None
+    email_domain = email.rsplit("@", 1)[-1].lower()
+    return any(email_domain == d or email_domain.endswith("." + d) for d in domains)
 
 
 class CapacityReached(Exception):
