@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body (sessions, CSRF): an over-large upload is refused unread.
+    "mltheory.portal.request_limits.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -126,9 +128,14 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
-# Uploads: the largest PDF an applicant may upload.
+# Uploads: the largest file (a PDF, slides) anyone may upload.
 MAX_UPLOAD_BYTES = int(os.environ.get("MLT_PORTAL_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
-DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
+# A request's fields other than files (statements, notes): far below this.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Uploads larger than this go to a temporary file instead of memory while they are checked.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# A request whose body is larger than two files at MAX_UPLOAD_BYTES plus the other fields is
+# refused with 413 before it is read (mltheory.portal.request_limits).
 
 if os.environ.get("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

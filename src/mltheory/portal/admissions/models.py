@@ -11,6 +11,7 @@ the applicant's email in the portal's outbox (``OutgoingEmail``) in the same tra
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from mltheory.portal.courses.models import Course, Enrollment, Offering
 from mltheory.portal.mail.models import OutgoingEmail
+from mltheory.portal.uploads import delete_after_commit, replaced_files
 
 from .emails import decision_email
 
@@ -146,6 +148,16 @@ class Application(models.Model):
         return f"{self.applicant.email or self.applicant.username} ({self.call.offering})"
 
     FILE_FIELDS = {"pset0-theory": "pset0_theory", "pset0-programming": "pset0_programming"}
+    # Names _random_upload_path gives each field's uploads: only these are deleted on replace.
+    OWN_FILE_NAMES = {
+        field: re.compile(rf"applications/call-\d+/[0-9a-f]{{32}}/{kind}\.pdf")
+        for kind, field in FILE_FIELDS.items()
+    }
+
+    def save(self, *args, **kwargs):
+        replaced = replaced_files(self, self.OWN_FILE_NAMES, kwargs.get("update_fields"))
+        super().save(*args, **kwargs)
+        delete_after_commit(replaced)
 
     @property
     def is_submitted(self) -> bool:
