@@ -124,6 +124,8 @@ STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = None
 
+# Sign in by username or by email address (any letter case): see accounts/backends.py.
+AUTHENTICATION_BACKENDS = ["mltheory.portal.accounts.backends.EmailOrUsernameBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"

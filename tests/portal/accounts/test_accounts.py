@@ -155,6 +155,28 @@ def test_sign_in_with_email_in_any_case_and_sign_out(client):
     assert "_auth_user_id" not in client.session
 
 
+def _signs_in(identifier: str, password: str = PASSWORD) -> bool:
+    client = Client()
+    client.post(reverse("accounts:login"), {"username": identifier, "password": password})
+    return "_auth_user_id" in client.session
+
+
+def test_a_staff_account_signs_in_by_email_or_username_in_any_case():
+    # createsuperuser and the admin make accounts whose username is not their address.
+    User.objects.create_user("boaz", "Boaz@Harvard.edu", PASSWORD, is_staff=True)
+    for identifier in ("boaz", "boaz@harvard.edu", "BOAZ@harvard.EDU", " boaz@harvard.edu "):
+        assert _signs_in(identifier), identifier
+    assert not _signs_in("boaz@harvard.edu", "wrong password")
+    assert not _signs_in("nobody@harvard.edu")
+
+
+def test_an_address_two_accounts_share_signs_in_neither_by_email():
+    User.objects.create_user("first", "shared@mit.edu", PASSWORD)
+    User.objects.create_user("second", "shared@mit.edu", PASSWORD)
+    assert not _signs_in("shared@mit.edu")
+    assert _signs_in("first") and _signs_in("second")
+
+
 def test_forms_require_csrf():
     strict = Client(enforce_csrf_checks=True)
     User.objects.create_user("ada@mit.edu", "ada@mit.edu", PASSWORD)

@@ -89,7 +89,7 @@ def signup(request):
             with transaction.atomic():
                 user = form.save()
                 EmailVerification.queue_email(user)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="mltheory.portal.accounts.backends.EmailOrUsernameBackend")
             # Queued, not sent yet: the outbox worker mails it within moments, or retries.
             messages.info(
                 request,
