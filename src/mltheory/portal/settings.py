@@ -14,10 +14,12 @@ Everything a deployment changes comes from the environment:
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from platformdirs import user_data_dir
 
 
@@ -38,7 +40,8 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or (
     "insecure-development-key-change-me" if DEBUG else None
 )
 if not SECRET_KEY:
-    raise RuntimeError(
+    # ImproperlyConfigured: `python -m mltheory.portal` prints it as one line, not a traceback.
+    raise ImproperlyConfigured(
         "SECRET_KEY is not set. Set SECRET_KEY in the environment for production, "
         "or MLT_PORTAL_DEBUG=1 for local development."
     )
@@ -68,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the body (sessions, CSRF): an over-large upload is refused unread.
     "mltheory.portal.request_limits.RequestSizeLimitMiddleware",
+    "mltheory.portal.mail.links.RequestAddressMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -95,9 +99,21 @@ TEMPLATES = [
 ]
 
 _default_db = f"sqlite:///{DATA_DIR / 'portal.sqlite3'}"
-DATABASES = {
-    "default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db), conn_max_age=60)
-}
+if "DATABASE_URL" not in os.environ:
+    # SQLite cannot create the file's directory: make it, so `migrate` works on a fresh machine.
+    # A directory that cannot be made is reported in one line when the database is opened.
+    with contextlib.suppress(OSError):
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            os.environ.get("DATABASE_URL", _default_db), conn_max_age=60
+        )
+    }
+except ValueError as error:
+    raise ImproperlyConfigured(
+        f"DATABASE_URL is not a database URL ({error}); e.g. postgres://user:pass@host:5432/db"
+    ) from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
@@ -152,8 +168,9 @@ else:
 # it a server that accepts the connection and then hangs would stall the outbox worker forever.
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 30))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "mltheory <noreply@mltheory.local>")
-# Absolute links in emails (confirmation, unsubscribe) are built from this.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Absolute links in emails (confirmation, unsubscribe) are built from this. Unset, they use the
+# address each request was made to (mltheory.portal.mail.links); production must set it.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 
 # Rate-limit counters (sign-in, sign-up, resending the confirmation link, subscribe) live in the
 # default cache. The local-memory cache is per process; with several gunicorn workers set

@@ -348,3 +348,19 @@ def test_resending_supersedes_a_link_still_waiting(
     assert [m.to for m in mail.outbox] == [["ada@college.harvard.edu"]]
     client.get(verification_path(mail.outbox[0]))
     assert EmailVerification.is_verified(User.objects.get())
+
+
+def test_verification_links_use_the_address_the_site_is_served_on(settings):
+    """Issue 17 item 8: `mlt portal demo --port 8123` mailed links to port 8000."""
+    settings.SITE_URL = ""  # not configured: the request's own address is used
+    served = Client(HTTP_HOST="127.0.0.1:8123")
+    sign_up(served)
+    deliver()
+    assert "http://127.0.0.1:8123/accounts/verify/" in mail.outbox[0].body
+
+
+def test_site_url_when_set_is_the_address_in_links(settings):
+    settings.SITE_URL = "https://mltheory.example.org"
+    sign_up(Client(HTTP_HOST="127.0.0.1:8123"))
+    deliver()
+    assert "https://mltheory.example.org/accounts/verify/" in mail.outbox[0].body
