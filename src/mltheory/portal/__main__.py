@@ -15,7 +15,8 @@ HELP_WORDS = {"help", "--help", "-h"}
 
 
 def asks_for_help(argv: list[str]) -> bool:
-    return len(argv) < 2 or argv[1] in HELP_WORDS or bool(HELP_WORDS & set(argv[2:]) - {"help"})
+    """``python -m mltheory.portal``, ``... help [command]``, ``... [command] --help/-h``."""
+    return len(argv) < 2 or argv[1] in HELP_WORDS or any(a in ("--help", "-h") for a in argv[2:])
 
 
 def main(argv: list[str] | None = None) -> None:
