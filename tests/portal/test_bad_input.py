@@ -139,6 +139,8 @@ def portal(db, settings, tmp_path):
     application.submit()
     course_application = application.course_applications.get()
     staff = User.objects.create_superuser("staff", "staff@harvard.edu", "staff-pass-123")
+    # Admitted: the status page then shows the accept/decline forms too.
+    course_application.decide("admitted", by=staff)
     talk = Talk.objects.create(
         title="Benign overfitting",
         speakers="Jane Doe (MIT)",

@@ -207,6 +207,21 @@ def test_send_outbox_loop_keeps_running_while_the_mail_server_is_down(
     _assert_one_failed_attempt_each(queued)
 
 
+def test_a_mail_server_that_never_answers_is_a_failed_attempt_after_email_timeout(
+    queued, smtp_on_a_closed_port, settings
+):
+    # A socket that accepts connections (the kernel's backlog) but never sends a greeting.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        settings.EMAIL_PORT = silent.getsockname()[1]
+        settings.EMAIL_TIMEOUT = 1
+        call_command("send_outbox", stdout=io.StringIO())
+    for row in queued.all():
+        assert (row.status, row.attempts) == ("pending", 1)
+        assert "timed out" in row.last_error
+
+
 def test_the_mail_server_has_a_timeout(settings):
     from django.core.mail import get_connection
 
