@@ -2,7 +2,7 @@
 parameter and every form field of the portal.
 
 The URL patterns are enumerated from the resolver (Django's own admin aside), so a new URL
-without an entry in ``VALID_KWARGS`` fails here until someone says how to reach it. Each page
+without an entry in the ``portal`` fixture's ``kwargs`` fails here until someone says how to reach it. Each page
 is requested with each bad value in each of its parameters, as an anonymous visitor, an
 applicant and staff; every form the page shows is then submitted (to its own action) with the
 bad value in every field. The Django test client re-raises a view's exception, so any crash
@@ -209,7 +209,9 @@ def _bad_file(value: str) -> SimpleUploadedFile:
 
 def test_every_url_pattern_is_covered(portal):
     names = {name for _, name in _routes()}
-    assert names == set(portal["kwargs"]), "add the new URL to VALID_KWARGS in this test"
+    assert names == set(portal["kwargs"]), (
+        "add the new URL to the portal fixture's kwargs (how to reach it)"
+    )
 
 
 def test_bad_url_parameters_never_get_a_500(portal):
