@@ -2,10 +2,10 @@
 parameter and every form field of the portal.
 
 The URL patterns are enumerated from the resolver (Django's own admin aside), so a new URL
-without an entry in the ``portal`` fixture's ``kwargs`` fails here until someone says how to reach it. Each page
-is requested with each bad value in each of its parameters, as an anonymous visitor, an
-applicant and staff; every form the page shows is then submitted (to its own action) with the
-bad value in every field. The Django test client re-raises a view's exception, so any crash
+without an entry in the ``portal`` fixture's ``kwargs`` fails here until someone says how to
+reach it. Each page is requested with each bad value in each of its parameters, as an
+anonymous visitor, an applicant and staff; every form the page shows is then submitted (to its
+own action) with the bad value in every field, files included (about 900 requests). The Django test client re-raises a view's exception, so any crash
 fails the test; a 500 answer fails it too. Run it on PostgreSQL as well (``DATABASE_URL``):
 only PostgreSQL refuses NUL bytes in strings.
 """
