@@ -227,6 +227,17 @@ def test_login_limit_per_account_ignores_case_and_spaces(client, settings):
     assert "_auth_user_id" not in client.session
 
 
+def test_login_limit_per_account_counts_username_and_email_together(client, settings):
+    settings.RATELIMIT_ENABLE = True
+    settings.ACCOUNTS_LOGIN_RATE_PER_ACCOUNT = "3/d"
+    User.objects.create_user("boaz", "boaz@harvard.edu", PASSWORD, is_staff=True)
+    url = reverse("accounts:login")
+    for variant in ("boaz", "boaz@harvard.edu", "BOAZ"):
+        assert client.post(url, {"username": variant, "password": "wrong"}).status_code == 200
+    response = client.post(url, {"username": "Boaz@Harvard.edu", "password": PASSWORD})
+    assert response.status_code == 429
+
+
 def test_resending_the_confirmation_link_is_rate_limited(client, settings):
     settings.RATELIMIT_ENABLE = True
     settings.ACCOUNTS_RESEND_RATE_PER_ACCOUNT = "2/d"
