@@ -410,25 +410,58 @@ def runs(
     out_console.print(t)
 
 
+PORTAL_ACTIONS = ("demo", "createstaff")
+
+
 @app.command()
 def portal(
     what: Annotated[
-        str | None, typer.Argument(help="`demo` loads the Spring 2021 offering first")
+        str | None,
+        typer.Argument(
+            help="`demo` loads the Spring 2021 offering first; `createstaff` creates a staff "
+            "account (asks for what --email/--password do not give) instead of serving"
+        ),
     ] = None,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     demo: Annotated[bool, typer.Option(help="load the Spring 2021 demo offering")] = False,
+    email: Annotated[
+        str | None, typer.Option(help="createstaff: the account's email address")
+    ] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(help="createstaff: its password (or MLT_PORTAL_STAFF_PASSWORD; asked)"),
+    ] = None,
 ) -> None:
-    """Start the web portal locally (SQLite in your data directory, email printed to the console)."""
-    if what not in (None, "demo"):
-        raise fail_bad_input(BadInput(f"unknown argument {what!r}; allowed: demo"))
+    """Start the web portal locally (SQLite in your data directory, email printed to the console),
+    or create a staff account in it (`mlt portal createstaff`)."""
+    if what not in (None, *PORTAL_ACTIONS):
+        raise fail_bad_input(
+            BadInput(f"unknown argument {what!r}; allowed: {', '.join(PORTAL_ACTIONS)}.")
+        )
     try:
-        from mltheory.portal.server import serve
+        from mltheory.portal import server
     except ImportError as e:
         raise fail_bad_input(
             BadInput(f"the portal needs its extra: pip install 'mltheory[portal]' ({e})")
         ) from None
-    serve(host=host, port=port, demo=demo or what == "demo")
+    if what == "createstaff":
+        _portal_create_staff(server, email, password)
+        return
+    server.serve(host=host, port=port, demo=demo or what == "demo")
+
+
+def _portal_create_staff(server, email: str | None, password: str | None) -> None:
+    """``mlt portal createstaff``: the portal's ``createstaff`` command on the local database."""
+    server.setup_django(local=True)
+    server.prepare_database(verbosity=0)
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    try:
+        call_command("createstaff", email=email, password=password, interactive=True)
+    except CommandError as e:
+        raise fail_bad_input(BadInput(str(e))) from None
 
 
 def main() -> None:  # pragma: no cover

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 
 from mltheory.portal.admissions.models import Application, CourseApplication
-from mltheory.portal.seminars.models import OutgoingEmail
+from mltheory.portal.mail.models import OutgoingEmail
 
 from .conftest import PDF_BYTES, make_applicant, make_submitted
 

@@ -31,8 +31,23 @@ class PdfField(forms.FileField):
     widget = forms.FileInput(attrs={"accept": "application/pdf"})
 
 
+class CourseChoiceField(forms.ModelMultipleChoiceField):
+    """Courses picked by id. An id no database integer can hold is an invalid choice, not a
+    crash (SQLite raises OverflowError on integers beyond 64 bits in ``pk__in``)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if str(pk).isdigit() and int(pk) >= 2**63:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": str(pk)[:20] + "…"},
+                )
+        return super()._check_values(value)
+
+
 class ApplicationForm(forms.ModelForm):
-    courses = forms.ModelMultipleChoiceField(
+    courses = CourseChoiceField(
         queryset=Course.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
