@@ -362,3 +362,17 @@ def test_declining_a_place_takes_a_confirmation_step(visitor, portal_pages):
         ).state
         == CourseApplication.State.DECLINED
     )
+
+
+def test_the_lecture_plan_prints_without_the_site_chrome(visitor, portal_pages, artifacts_dir):
+    course = next(p for p in portal_pages if p.name == "course-18408")
+    page = visitor.open(course)
+    assert page.locator(".site-nav").is_visible() and page.locator(".calendar").is_visible()
+    page.emulate_media(media="print")
+    for chrome in (".site-nav", ".site-footer", ".calendar", ".skip-link"):
+        assert not page.locator(chrome).is_visible(), chrome
+    assert page.locator("table.lectures").is_visible()
+    assert page.locator("table.lectures tbody tr").count() == 9
+    assert page.locator("h1").is_visible()
+    page.pdf(path=artifacts_dir / "lecture-plan-18408.pdf")
+    assert (artifacts_dir / "lecture-plan-18408.pdf").read_bytes()[:5] == b"%PDF-"

@@ -51,7 +51,9 @@ COURSES = {
             "The mathematical side of the same questions: what networks can approximate "
             "(Barron's theorem, depth separations), why optimization finds good solutions "
             "(landscape analysis), implicit regularization, neural tangent kernels, "
-            "generalization bounds, data poisoning, and lower bounds against deep learning."
+            "generalization bounds, data poisoning, and lower bounds against deep learning.\n"
+            "The lecture plan lists the course's topics in their planned order, one Wednesday "
+            "each, with the lab experiments that go with them."
         ),
     },
 }
@@ -90,7 +92,7 @@ MIT18408_TOPICS = [
     ("Data poisoning and backdoors", "backdoor"),
     ("Lower bounds against deep learning: parities and statistical queries", "sparse-parity"),
 ]  # fmt: skip
-MIT18408_PLANNED_NOTE = "Planned topic order: a session may move as the course goes."
+MIT18408_PLANNED_NOTE = "Planned topic order; a session may move as the course goes."
 
 PSET0_QUESTIONS = Path(__file__).with_name("demo_content") / "pset0.md"
 
