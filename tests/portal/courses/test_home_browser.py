@@ -68,3 +68,18 @@ def test_an_eastern_viewer_sees_each_time_once(chromium_browser, live_server):
         assert page.locator(".both-times--two").count() == 0
     finally:
         context.close()
+
+
+def test_without_script_a_page_shows_eastern_time_and_no_empty_zone_choice(
+    chromium_browser, live_server
+):
+    demo.load()
+    context = chromium_browser.new_context(java_script_enabled=False, locale="en-US")
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/")
+        times = page.locator("#course-cs229br .both-times").first
+        assert times.inner_text().strip() == "Mon Jan 25, 2021, 12:00 PM EST"
+        assert not page.locator("#viewer-tz").is_visible()
+    finally:
+        context.close()

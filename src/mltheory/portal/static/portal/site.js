@@ -58,6 +58,8 @@
       if (zones.indexOf(zone) < 0) { zones.unshift(zone); }
       zones.forEach(function (z) { select.add(new Option(z, z, false, z === zone)); });
       select.addEventListener("change", function () { storeZone(select.value); render(select.value); });
+      var choice = select.closest(".tz-choice");
+      if (choice) { choice.hidden = false; }
     }
     render(zone);
   }
