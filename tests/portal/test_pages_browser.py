@@ -97,6 +97,7 @@ def portal_pages(settings, tmp_path) -> list[PortalPage]:
         PortalPage("problem-set-0", f"{cs229br.get_absolute_url()}assignments/{pset0.pk}/"),
         PortalPage("seminars", "/seminars/"),
         PortalPage("talk", talk.get_absolute_url()),
+        PortalPage("subscribe", "/seminars/subscribe/"),
         PortalPage("sign-up", "/accounts/signup/"),
         PortalPage("sign-in", "/accounts/login/"),
         PortalPage("apply", "/apply/"),
