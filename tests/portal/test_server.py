@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from mltheory import cli
 from mltheory.portal import server
-from mltheory.portal.courses.models import Assignment, Course, Lecture, Offering
+from mltheory.portal.courses.models import Assignment, Course, Lecture, Offering, course_zone
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
@@ -187,13 +187,24 @@ def test_load_demo_is_idempotent_with_real_facts(capsys):
     assert cs229br.meeting_summary == "Mondays 12:00–15:00 Eastern"
     assert mit18408.meeting_summary == "Wednesdays 12:00–15:00 Eastern"
     lectures = list(cs229br.lectures.all())
-    assert len(lectures) == 12 and Lecture.objects.count() == 12
+    mit_lectures = list(mit18408.lectures.all())
+    # 12 Monday lectures, 8 Wednesday sessions by topic, one lecture shared: 20 in all.
+    assert len(lectures) == 12 and len(mit_lectures) == 9 and Lecture.objects.count() == 20
     # 12:00 Eastern stored as UTC: 17:00 before daylight saving, 16:00 after.
     assert lectures[0].starts_at.isoformat() == "2021-01-25T17:00:00+00:00"
     assert lectures[-1].starts_at.isoformat() == "2021-04-26T16:00:00+00:00"
     assert lectures[-1].title == "The statistical physics view of machine learning"
     shared = [lecture for lecture in lectures if lecture.is_shared()]
-    assert len(shared) == 1 and list(mit18408.lectures.all()) == shared
+    assert len(shared) == 1 and shared[0] in mit_lectures
+    wednesdays = [lecture for lecture in mit_lectures if not lecture.is_shared()]
+    assert [
+        lec.starts_at.astimezone(course_zone()).strftime("%a %b %d %H:%M") for lec in wednesdays
+    ][:2] == [
+        "Wed Feb 17 12:00",
+        "Wed Feb 24 12:00",
+    ]
+    assert "Barron" in wednesdays[0].title and wednesdays[0].experiment_names == ["barron"]
+    assert "Lower bounds" in wednesdays[-1].title
     pset0 = Assignment.objects.get()
     assert set(pset0.courses.all()) == {cs229br, mit18408}
     assert "Demo: Spring 2021 with 2 courses loaded." in capsys.readouterr().out

@@ -68,7 +68,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that it sees every cookie the others set (CSRF, session) before deciding.
+    "mltheory.portal.caching.PublicPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files with hashed names and a year's expiry, compressed ahead of time; before GZip,
+    # which then compresses only the pages Django renders (Django masks CSRF tokens per response,
+    # which is what keeps compressing pages that hold them safe from BREACH).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Before anything reads the body (sessions, CSRF): an over-large upload is refused unread.
     "mltheory.portal.request_limits.RequestSizeLimitMiddleware",
     "mltheory.portal.mail.links.RequestAddressMiddleware",
@@ -93,6 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "mltheory.portal.courses.context_processors.header_courses",
             ],
         },
     },
@@ -135,6 +144,17 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The site's own stylesheet, script and icons (the portal package is not an app itself).
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # collectstatic writes each file under a content-hashed name, gzipped and brotli'd beside it;
+    # WhiteNoise serves those names with a year's Cache-Control. `mlt portal` (DEBUG) serves the
+    # source files unhashed, straight from the apps.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# /favicon.ico and /robots.txt are served from here at the site's root.
+WHITENOISE_ROOT = BASE_DIR / "root_files"
 # Uploaded files (applications, solutions, slides). Never served directly: every download
 # goes through a permission-checked view.
 MEDIA_ROOT = DATA_DIR / "media"
@@ -200,6 +220,28 @@ if _env_flag("MLT_PORTAL_SECURE", default=not DEBUG):
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# Content-Security-Policy (django-csp): no inline script or style anywhere, everything from this
+# origin. Pages keep their script and style in static files for this reason.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Public pages seen without a session may be cached briefly, by browsers and shared caches
+# alike (see mltheory.portal.caching); everything else is private.
+PUBLIC_PAGE_MAX_AGE = int(os.environ.get("MLT_PORTAL_PUBLIC_MAX_AGE", 300))
 
 LOGGING = {
     "version": 1,

@@ -23,3 +23,11 @@ RATELIMIT_ENABLE = False
 # every request when MEDIA_URL is None. A URL on another, unresolvable host makes it serve
 # nothing, so uploads stay reachable only through permission-checked views, as in production.
 MEDIA_URL = "http://uploads.invalid/"
+# Static files come straight from the apps (no collectstatic before a test run); the manifest
+# storage production uses has its own test (tests/portal/test_static_files.py).
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

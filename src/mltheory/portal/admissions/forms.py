@@ -51,7 +51,7 @@ class ApplicationForm(forms.ModelForm):
         queryset=Course.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Apply to one or both.",
+        help_text="Choose one or both.",
     )
     prerequisites_taken = forms.MultipleChoiceField(
         choices=PrerequisiteCourse.choices,
@@ -84,6 +84,15 @@ class ApplicationForm(forms.ModelForm):
             "prerequisites_note": forms.Textarea(attrs={"rows": 3}),
         }
         labels = {"preferred_course": "If you apply to both, which do you prefer?"}
+        help_texts = {
+            "preferred_course": "Only if you apply to both: the course you would rather take.",
+            "prerequisites_note": "Other or equivalent courses you have taken, and anything "
+            "else you want the staff to know.",
+            "statement": "Why you want to take the course, and what you would like to work on.",
+        }
+
+    # Optional in a draft, required to submit: the form template marks them.
+    required_to_submit = tuple(REQUIRED_TO_SUBMIT)
 
     def __init__(self, *args, call, submitting: bool, **kwargs):
         super().__init__(*args, **kwargs)
