@@ -94,6 +94,8 @@ def state_of(value: Any, name: str = "value") -> Any:
         return value.state_dict()
     if _is_plain(value):
         return value
+    if isinstance(value, list | tuple):  # e.g. one generator per member
+        return [state_of(v, f"{name}[{i}]") for i, v in enumerate(value)]
     raise NotCheckpointable(
         f"training state field {name!r} ({type(value).__name__}) cannot be checkpointed: give it "
         "state_dict()/load_state_dict(), keep only plain values (numbers, tensors, lists, "
@@ -112,6 +114,8 @@ def load_state_of(value: Any, saved: Any) -> Any:
         value.setstate(saved)
     elif isinstance(value, Stateful):
         value.load_state_dict(saved)
+    elif isinstance(value, list | tuple) and not _is_plain(value):
+        return type(value)(load_state_of(v, s) for v, s in zip(value, saved, strict=True))
     else:
         return saved
     return value
