@@ -231,11 +231,6 @@ class RunContext:
         most every ``checkpoint_every_s`` seconds unless ``force``). Returns whether it wrote."""
         return self._write_checkpoint(inner=stateful.state_dict, force=force)
 
-    def resuming_phase(self) -> bool:
-        """Whether the checkpoint being resumed holds state saved inside the current phase."""
-        saved = self._load_checkpoint()
-        return saved is not None and not self._consumed and saved["phase"] == self._phase
-
     def phase_state(self) -> Any | None:
         """The inner state saved by :meth:`save_phase_state` for the current phase, if resuming it.
 

@@ -366,7 +366,10 @@ class _Checkpoint:
         return {
             "loop": self.name,
             "state": self.state.state_dict(),
-            "batches": state_of(self.batches, "batches") if self.batches is not None else None,
+            # A callable draws from generators kept in the state: nothing of its own to save.
+            "batches": None
+            if self.batches is None or _draws(self.batches)
+            else (state_of(self.batches, "batches")),
         }
 
     def load_state_dict(self, saved: Mapping[str, Any]) -> None:
@@ -376,8 +379,21 @@ class _Checkpoint:
                 f" not {self.name!r}: give each resumable loop its own phase (ctx.run_phases)"
             )
         self.state.load_state_dict(saved["state"])
-        if self.batches is not None:
+        if self.batches is not None and not _draws(self.batches):
             load_state_of(self.batches, saved["batches"])
+
+
+def _draws(batches: Any) -> bool:
+    """Whether ``batches`` is a callable that draws a batch (rather than an iterator)."""
+    return callable(batches) and not isinstance(batches, Iterator)
+
+
+class _NotResumable:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"loop": self.name, "resumable": False}
 
 
 def train_loop(
@@ -425,16 +441,20 @@ def train_loop(
     if ctx is not None:
         if resumable:
             ctx.restore(checkpoint)
-        elif ctx.resuming_phase():
-            ctx.console.print(
-                f"[yellow]{checkpoint.name}: this training loop is not resumable (declared "
-                "resumable=False); it starts again from its first step[/yellow]"
-            )
+        else:
+            if ctx.phase_state() is not None:
+                ctx.console.print(
+                    f"[yellow]{checkpoint.name}: this training loop is not resumable (declared "
+                    "resumable=False); it starts again from its first step[/yellow]"
+                )
+            # A marker instead of the state: a resumed run restarts this loop with every global
+            # RNG where it was at the loop's start, so the restart replays the lost steps.
+            ctx.checkpoint(_NotResumable(checkpoint.name), force=True)
 
     def next_batch() -> Any:
         if batches is None:
             return None
-        if callable(batches) and not isinstance(batches, Iterator):
+        if _draws(batches):
             return batches()
         return next(batches)
 
