@@ -1,36 +1,45 @@
-"""Population training: many ReLU MLPs of one shape trained as one batched computation.
+"""Population training: many models of one shape trained as one batched computation.
 
 A sweep over seeds, learning rates, weight decays or label-noise draws trains many small models
 of the *same* shape. Trained one after another, each step of each model is a handful of tiny
 matrix products plus a few hundred microseconds of Python, autograd and optimizer overhead, and
-the CPU or GPU sits mostly idle. Here ``M`` models are held as stacked weights of shape
-``(M, out, in)`` and trained together: one step of the whole population is one batched matrix
-product per layer (``torch.bmm``), so the overhead is paid once per step for
-all ``M`` models and the arithmetic runs at matrix speed.
+the CPU or GPU sits mostly idle. Here ``M`` models are held as stacked parameters of shape
+``(M, …)`` and trained together: one step of the whole population is one batched computation,
+so the overhead is paid once per step for all ``M`` models and the arithmetic runs at matrix
+speed. Two paths hold a population:
 
-* :class:`PopulationMLP`: the stacked weights of ``M`` :class:`~mltheory.lab.nn.MLP` s of one
-  shape, with a hand-written forward and backward pass. Member ``i`` is initialised exactly as
-  ``torch.manual_seed(s_i); MLP(...)`` would (PyTorch's default ``nn.Linear`` init), and
-  :meth:`PopulationMLP.member` returns it as an ordinary ``MLP``.
-* :func:`train_population`: the population counterpart of
-  :func:`mltheory.lab.train.train_classifier`. Each member has its own data-order generator,
-  learning rate, weight decay, momentum and labels (a label-noise draw) and optionally its own
-  inputs (a data subset); the update is ``torch.optim.SGD``'s (momentum buffer
-  ``b ← μb + g + λw``, ``w ← w − ηb``). Member ``i`` ends with the same weights, to
-  floating-point tolerance, as the same MLP trained alone by ``train_classifier`` with the same
-  init seed, data-order generator and hyper-parameters (``tests/lab/test_population.py``).
-  "To tolerance", not bit for bit: batched and single products sum in different orders. The
-  two agree to ~1e-7 until, in a long run, such a rounding difference lands a pre-activation on
-  the other side of a ReLU's kink for one example; from then on the two trajectories drift
-  apart, as two runs of one script on different BLAS builds or thread counts would.
+* :class:`PopulationModule`, the generic path: any architecture (CNN, transformer, tanh MLP,
+  …). The members' parameters are stacked with ``torch.func.stack_module_state`` and the
+  forward and backward passes are ``vmap(grad(functional_call(template, ...)))``.
+* :class:`PopulationMLP`, the fast path for ReLU MLPs (:class:`~mltheory.lab.nn.MLP`): stacked
+  weights ``(M, out, in)`` and a hand-written forward and backward pass of batched matrix
+  products (``torch.bmm``). Member ``i`` is initialised exactly as ``torch.manual_seed(s_i);
+  MLP(...)`` would (PyTorch's default ``nn.Linear`` init), and :meth:`PopulationMLP.member`
+  returns it as an ordinary ``MLP``.
 
-Why batched matmuls and a hand-written backward rather than ``torch.func.vmap`` over
-``functional_call``: both express the same computation, but on a CPU ``vmap(grad(...))`` adds
-per-step dispatch overhead that dominates for the small widths sweeps are made of, while
-``bmm`` goes straight to the BLAS batched GEMM. ``benchmarks/population.py`` measures
-the three ways (one after another, vmap, bmm) side by side; bmm was the fastest at every width
-we measured. The price is that only ReLU MLPs trained with cross-entropy and SGD are covered;
-``vmap`` remains the generic route for other architectures.
+:func:`population_from_models` picks the fast path when every model is a ReLU MLP it represents
+and the generic path otherwise; each path's ``from_models`` refuses, with the reason, what it
+cannot represent (the fast path: any other activation or layer; the generic path: batch norm in
+training mode, dropout, lazy parameters not yet materialised, members of different shapes).
+
+:func:`train_population` trains either path on the training engine's loop
+(:func:`mltheory.lab.engine.train_loop`): the population counterpart of
+:func:`mltheory.lab.train.train_classifier`. Each member has its own data-order generator,
+learning rate, weight decay, momentum and labels (a label-noise draw) and optionally its own
+inputs (a data subset); the update is ``torch.optim.SGD``'s (momentum buffer
+``b ← μb + g + λw``, ``w ← w − ηb``). Member ``i`` ends with the same parameters, to
+floating-point tolerance, as the same model trained alone by ``train_classifier`` with the same
+init seed, data-order generator and hyper-parameters, on both paths, for a ReLU MLP, a tanh MLP,
+a small CNN and a one-layer transformer (``tests/lab/test_population*.py``).
+"To tolerance", not bit for bit: batched and single products sum in different orders. The
+two agree to ~1e-7 until, in a long run, such a rounding difference lands a pre-activation on
+the other side of a ReLU's kink for one example; from then on the two trajectories drift
+apart, as two runs of one script on different BLAS builds or thread counts would.
+
+Why a hand-written fast path beside ``vmap``: both express the same computation, but on a CPU
+``vmap(grad(...))`` adds per-step dispatch overhead that dominates for the small widths sweeps
+are made of, while ``bmm`` goes straight to the BLAS batched GEMM. ``benchmarks/population.py``
+measures the three ways (one after another, generic, bmm) side by side.
 
 Where it pays (``python benchmarks/population.py``, 2-core AMD EPYC, torch 2.13.0 CPU build,
 2 threads, 200 steps of batch 100, 2026-11-29): 64 networks of width 32 train 13–15× faster
