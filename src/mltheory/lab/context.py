@@ -193,7 +193,7 @@ class RunContext:
         """Call ``fn(key)`` for each key (e.g. each noise level), checkpointing after each.
 
         On resume, finished phases are not run again (their saved results are returned) and the
-        phase that was running continues from its last :meth:`save_phase_state`.
+        phase that was running continues from its last :meth:`checkpoint`.
         """
         saved = self._load_checkpoint()
         if saved is not None:
@@ -232,7 +232,8 @@ class RunContext:
         return self._write_checkpoint(inner=stateful.state_dict, force=force)
 
     def phase_state(self) -> Any | None:
-        """The inner state saved by :meth:`save_phase_state` for the current phase, if resuming it.
+        """The inner state saved by :meth:`checkpoint` for the current phase, if resuming it
+        (the low-level half of :meth:`restore`).
 
         Also restores every RNG to where it was at that save, and the metric log to its length.
         """
@@ -243,12 +244,6 @@ class RunContext:
         _set_rng_state(saved["rng"])
         self.resumed_from = {"phase": self._phase}
         return saved["inner"]
-
-    def save_phase_state(self, inner: Any, force: bool = False) -> bool:
-        """Checkpoint the current phase's ``inner`` state (or what the callable ``inner``
-        returns, built only when written), at most every ``checkpoint_every_s`` seconds unless
-        ``force``. Written atomically. :meth:`checkpoint` is the same for a stateful object."""
-        return self._write_checkpoint(inner=inner, force=force)
 
     def _write_checkpoint(self, inner: Any, force: bool) -> bool:
         now = time.monotonic()
