@@ -17,6 +17,7 @@ from mltheory.lab.engine import (
     NotCheckpointable,
     TensorBatches,
     TrainState,
+    make_loader,
     make_optimizer,
     make_scheduler,
     supervised_step,
@@ -225,9 +226,7 @@ def _private(ctx: RunContext, hooks) -> TrainState:
     x, y = torch.randn(64, 4, generator=g), torch.randint(0, 2, (64,), generator=g)
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
-    loader = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(x, y), batch_size=16, generator=ctx.generator(2)
-    )
+    loader = make_loader((x, y), batch_size=16, generator=ctx.generator(2))
     engine = opacus.PrivacyEngine(accountant="rdp")
     noise = ctx.generator(3)
     model, opt, dp_loader = engine.make_private(
@@ -244,7 +243,7 @@ def _private(ctx: RunContext, hooks) -> TrainState:
         state,
         supervised_step(lambda s, b: F.cross_entropy(s.model(b[0]), b[1])),
         steps=20,  # 5 epochs of 4 Poisson batches: resumes mid-epoch
-        batches=LoaderBatches(dp_loader, dp_loader.generator),
+        batches=LoaderBatches(dp_loader),  # Poisson batches drawn from the loader's generator
         ctx=ctx,
         evaluate=lambda s: {"epsilon": s.accountant.get_epsilon(delta=1e-5)},
         eval_every=10,
@@ -367,9 +366,9 @@ def test_loader_batches_resume_mid_epoch_of_a_shuffling_loader():
     data = torch.utils.data.TensorDataset(torch.arange(24))
 
     def batches() -> LoaderBatches:
-        g = torch.Generator().manual_seed(0)
-        loader = torch.utils.data.DataLoader(data, batch_size=4, shuffle=True, generator=g)
-        return LoaderBatches(loader, g)
+        return LoaderBatches(
+            make_loader(data, batch_size=4, generator=torch.Generator().manual_seed(0))
+        )
 
     first = batches()
     for _ in range(9):  # one epoch (6 batches) and half of the next
@@ -380,3 +379,5 @@ def test_loader_batches_resume_mid_epoch_of_a_shuffling_loader():
     again.load_state_dict(saved)
     assert again.epoch == 1 and again.taken == 3
     _assert_identical(rest, [next(again)[0] for _ in range(8)])
+    with pytest.raises(ValueError, match="needs the generator the loader draws from"):
+        LoaderBatches(torch.utils.data.DataLoader(data, batch_size=4))

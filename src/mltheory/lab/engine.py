@@ -29,6 +29,12 @@ Anything else (an object without ``state_dict``, e.g. a third-party environment)
 first checkpoint fail with a message naming it; a loop that cannot be resumed says so with
 ``resumable=False`` and is then restarted from its first step when its run resumes.
 
+Building blocks: :func:`make_optimizer` (SGD, Adam, AdamW with decoupled weight decay),
+:func:`make_scheduler` (schedules from ``torch.optim.lr_scheduler``), :func:`make_loader` (a
+seeded ``DataLoader``), the batch sources :class:`TensorBatches` (in-memory tensors, fastest)
+and :class:`LoaderBatches` (any ``DataLoader``, Opacus' Poisson loader included), and
+:func:`supervised_step` (loss, backward, optimizer and schedule steps).
+
 One resumable loop per checkpoint phase (``RunContext.run_phases``): a phase that trains several
 things one after another (e.g. several runs) gives each its own phase, so that finished ones
 are not trained again.
@@ -218,7 +224,14 @@ class LoaderBatches:
     starts the epoch again and skips those batches, so the rest of the epoch is the same (the
     skipped batches are loaded again, which costs what loading them costs)."""
 
-    def __init__(self, loader: Iterable[Any], generator: torch.Generator) -> None:
+    def __init__(self, loader: Iterable[Any], generator: torch.Generator | None = None) -> None:
+        generator = generator if generator is not None else getattr(loader, "generator", None)
+        if generator is None:
+            raise ValueError(
+                "LoaderBatches needs the generator the loader draws from (pass generator=, or "
+                "build the loader with one: make_loader(..., generator=g)); without it a "
+                "resumed run would see other batches"
+            )
         self.loader, self.generator = loader, generator
         self.epoch, self.taken = 0, 0
         self._epoch_start: torch.Tensor | None = None
@@ -260,6 +273,25 @@ class LoaderBatches:
         self._it = iter(self.loader)
         for _ in range(self.taken):
             next(self._it)
+
+
+def make_loader(
+    data: torch.utils.data.Dataset | Sequence[torch.Tensor],
+    *,
+    batch_size: int,
+    generator: torch.Generator,
+    shuffle: bool = True,
+    drop_last: bool = False,
+) -> torch.utils.data.DataLoader:
+    """A ``DataLoader`` over a dataset or in-memory tensors (``(x, y)``), drawing its order from
+    ``generator`` only (no worker processes), so that :class:`LoaderBatches` resumes it exactly
+    and Opacus' ``PrivacyEngine.make_private`` turns it into a Poisson-sampled loader on the
+    same generator. For plain minibatch SGD on tensors, :class:`TensorBatches` is faster."""
+    if not isinstance(data, torch.utils.data.Dataset):
+        data = torch.utils.data.TensorDataset(*data)
+    return torch.utils.data.DataLoader(
+        data, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last, generator=generator
+    )
 
 
 # --- optimizers and schedules ------------------------------------------------------------------
