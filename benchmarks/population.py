@@ -149,6 +149,14 @@ def main() -> None:
     head += f"{'generic×':>8} {'bmm×':>6} {'generic GFLOP/s':>15} {'bmm GFLOP/s':>12} {'% peak':>7}"
     print(head)
     print("-" * len(head))
+    # Warm up every path once (first calls pay for lazy initialisation inside torch, seconds on a
+    # busy machine), so that the first row does not carry it.
+    tiny = (x, y, 2, 8, 2, args.batch_size, args.lr, act)
+    train_loop(*tiny)
+    if not args.no_generic:
+        train_generic(*tiny)
+    if args.activation == "relu":
+        train_bmm(*tiny)
     for m in args.members:
         for width in args.widths:
             shape = (x, y, m, width, args.steps, args.batch_size, args.lr, act)
