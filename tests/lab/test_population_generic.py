@@ -153,3 +153,36 @@ def test_generic_init_matches_manual_seed_and_leaves_global_rng_alone():
     for i, model in enumerate(_members(make, [4, 5])):
         for a, b in zip(model.parameters(), pop.member(i).parameters(), strict=True):
             assert torch.equal(a, b)
+
+
+def test_generic_population_killed_and_resumed_ends_bit_identical(tmp_path, monkeypatch):
+    from mltheory.lab.context import RunContext
+
+    make, inputs, _ = ARCHITECTURES["transformer"]
+    x = inputs(torch.Generator().manual_seed(0))
+    y = torch.randint(0, 3, (x.shape[0],), generator=torch.Generator().manual_seed(1))
+
+    def train(ctx: RunContext) -> PopulationModule:
+        pop = PopulationModule.init(make, [0, 1])
+        gens = [ctx.generator(i) for i in range(2)]
+        train_population(pop, x, y, steps=12, batch_size=8, lr=0.1, generators=gens, ctx=ctx)
+        return pop
+
+    whole = train(RunContext(tmp_path / "whole", seed=2, quiet=True))
+    ctx = RunContext(tmp_path / "killed", seed=2, quiet=True, checkpoint_every_s=0)
+    original = ctx.checkpoint
+
+    def checkpoint_then_die(stateful, force=False):
+        written = original(stateful, force)
+        if stateful.state.step == 7:
+            raise KeyboardInterrupt
+        return written
+
+    monkeypatch.setattr(ctx, "checkpoint", checkpoint_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        train(ctx)
+    resumed_ctx = RunContext(tmp_path / "killed", seed=2, quiet=True)
+    resumed = train(resumed_ctx)
+    assert resumed_ctx.resumed_from is not None
+    for a, b in zip(whole.parameters(), resumed.parameters(), strict=True):
+        assert torch.equal(a, b)
