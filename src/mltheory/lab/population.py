@@ -49,6 +49,13 @@ autograd and optimizer overhead; at width 512 a lone network's products are alre
 enough to run near the matrix-multiply peak, and the population gains only 1.4–1.6× while
 itself reaching 66–78% of the measured sgemm peak (153 GFLOP/s).
 
+The generic path (``PopulationModule``), measured on 2026-11-29 with ``python
+benchmarks/population.py --members 16 64 --widths 32 128 --steps 100 --threads 1`` on the same
+2-core machine while it was shared (load average 11–14, so every figure is noisy and the sgemm
+peak read 17 GFLOP/s): 2.2–3.1× faster than one after another at width 32 and 1.0–1.4× at
+width 128, while the bmm fast path was 6–12× and 1.8–2.2× (16 and 64 members); tanh MLPs,
+which only the generic path trains (``--activation tanh``, 16 members), 1.9× and 2.2×.
+
 What limits width 64 (``torch.profiler`` over one 64-member, 200-step run): the batched
 products are 65% of the time and already run at 80–130 GFLOP/s for the 64×64 layer, but the
 thin layers do not (the 40-wide input layer at ~90, the 10-class output layer's forward at
