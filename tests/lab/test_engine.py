@@ -335,9 +335,10 @@ class OpaqueChain(Chain):
 
 
 def test_an_unsaveable_environment_is_named_or_declared_not_resumable(tmp_path, capsys):
-    ctx = RunContext(tmp_path / "a", seed=0, quiet=True, checkpoint_every_s=0)
+    # Said before the first step, not at the first checkpoint (which may come much later).
+    ctx = RunContext(tmp_path / "a", seed=0, quiet=True, checkpoint_every_s=1e9)
     with pytest.raises(NotCheckpointable, match="field 'env' \\(OpaqueChain\\).*resumable=False"):
-        _q_learning(ctx, (), env=OpaqueChain(6, 0.1, 0))
+        _q_learning(ctx, (_kill_at(1),), env=OpaqueChain(6, 0.1, 0))
 
     def build(ctx: RunContext, hooks) -> TrainState:
         return _q_learning(ctx, hooks, env=OpaqueChain(6, 0.1, 0), resumable=False)

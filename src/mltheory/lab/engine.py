@@ -88,6 +88,20 @@ class NotCheckpointable(TypeError):
     """A training state holds something the engine does not know how to save."""
 
 
+def check_checkpointable(value: Any, name: str = "value") -> None:
+    """Raise :class:`NotCheckpointable` now (naming ``name``) if :func:`state_of` would fail at
+    the first checkpoint, which may come many steps later."""
+    if isinstance(value, torch.Generator | np.random.Generator | random.Random | Stateful):
+        return
+    if _is_plain(value):
+        return
+    if isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            check_checkpointable(v, f"{name}[{i}]")
+        return
+    state_of(value, name)  # raises with the message
+
+
 def state_of(value: Any, name: str = "value") -> Any:
     """What a checkpoint keeps of ``value`` (see the module docstring for the kinds)."""
     if isinstance(value, torch.Generator):
@@ -472,6 +486,10 @@ def train_loop(
     checkpoint = _Checkpoint(name or description, state, batches)
     if ctx is not None:
         if resumable:
+            for field in state.names():
+                check_checkpointable(getattr(state, field), field)
+            if batches is not None and not _draws(batches):
+                check_checkpointable(batches, "batches")
             ctx.restore(checkpoint)
         else:
             if ctx.phase_state() is not None:
