@@ -25,9 +25,10 @@ What a state may hold, and how each kind is checkpointed (:meth:`TrainState.stat
   instances such as histories): saved as they are and replaced on resume — read them back as
   ``state.name`` after the loop, not through a reference taken before it.
 
-Anything else (an object without ``state_dict``, e.g. a third-party environment) makes the
-first checkpoint fail with a message naming it; a loop that cannot be resumed says so with
-``resumable=False`` and is then restarted from its first step when its run resumes.
+Anything else (an object without ``state_dict``, e.g. a third-party environment) stops a
+checkpointed loop before its first step with a message naming it; a loop that cannot be resumed
+says so with ``resumable=False`` and is then restarted from its first step when its run
+resumes.
 
 Building blocks: :func:`make_optimizer` (SGD, Adam, AdamW with decoupled weight decay),
 :func:`make_scheduler` (schedules from ``torch.optim.lr_scheduler``), :func:`make_loader` (a
