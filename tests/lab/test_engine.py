@@ -382,3 +382,11 @@ def test_loader_batches_resume_mid_epoch_of_a_shuffling_loader():
     _assert_identical(rest, [next(again)[0] for _ in range(8)])
     with pytest.raises(ValueError, match="needs the generator the loader draws from"):
         LoaderBatches(torch.utils.data.DataLoader(data, batch_size=4))
+
+
+def test_a_checkpoint_from_before_the_engine_says_to_start_fresh(tmp_path):
+    ctx = RunContext(tmp_path, seed=0, quiet=True)
+    ctx._write_checkpoint(inner={"model": {}, "step": 3}, force=True)  # the old closures' shape
+    resumed = RunContext(tmp_path, seed=0, quiet=True)
+    with pytest.raises(RuntimeError, match="not written by the training engine.*--fresh"):
+        train_loop(TrainState(w=torch.zeros(1)), lambda s, b: None, steps=3, ctx=resumed)

@@ -420,6 +420,11 @@ class _Checkpoint:
         }
 
     def load_state_dict(self, saved: Mapping[str, Any]) -> None:
+        if not isinstance(saved, Mapping) or "loop" not in saved:
+            raise RuntimeError(
+                "the checkpoint of this phase was not written by the training engine (an older "
+                "version of the lab?): start the run again with --fresh"
+            )
         if saved.get("loop") != self.name:
             raise RuntimeError(
                 f"the checkpoint of this phase belongs to the training loop {saved.get('loop')!r},"
