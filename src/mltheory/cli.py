@@ -180,11 +180,21 @@ def run_cmd(
     fresh: Annotated[
         bool, typer.Option(help="discard what --out holds instead of resuming")
     ] = False,
+    seeds: Annotated[
+        int | None,
+        typer.Option(
+            help="run seeds 0..K-1 (each in DIR/cells/seed=S) and report each claim's pass rate "
+            "and each measured value's mean with a 95% confidence interval"
+        ),
+    ] = None,
 ) -> None:
     """Run one experiment, check its claims, write DIR/result.json, metrics.jsonl and figures."""
     from mltheory.lab import runner
     from mltheory.lab.report import print_result
 
+    if seeds is not None:
+        _run_over_seeds(name, scale, seed, seeds, set_, out, device, as_json, strict, quiet, fresh)
+        return
     try:
         prep = runner.prepare(name, scale, seed, _overrides(set_), out, device, fresh)
     except BadInput as e:
@@ -214,6 +224,47 @@ def run_cmd(
         raise typer.Exit(EXIT_CLAIM_FAILED)
 
 
+def _run_over_seeds(
+    name: str,
+    scale: str,
+    seed: int,
+    seeds: int,
+    sets: list[str] | None,
+    out: Path | None,
+    device: str | None,
+    as_json: bool,
+    strict: bool,
+    quiet: bool,
+    fresh: bool,
+) -> None:
+    """``mlt run NAME --seeds K``: see :mod:`mltheory.lab.verdicts`."""
+    from mltheory.lab import verdicts
+
+    try:
+        if seed != 0:
+            raise BadInput("--seed and --seeds together: --seeds K runs seeds 0..K-1; give one")
+        if fresh:
+            raise BadInput("--fresh is not available with --seeds; give a new --out instead")
+        plan = verdicts.prepare_seeds(name, scale, seeds, _overrides(sets), out, device)
+    except BadInput as e:
+        raise fail_bad_input(e) from None
+    try:
+        summary = verdicts.run_seeds(plan, quiet=quiet or as_json, console=err_console)
+    except KeyboardInterrupt:
+        err_console.print(f"interrupted; rerun with --out {plan.out} to run the unfinished seeds")
+        raise typer.Exit(130) from None
+    except BadInput as e:
+        raise fail_bad_input(e) from None
+    if as_json:
+        print_json(summary)
+    else:
+        verdicts.print_seeds(summary, out_console)
+    if summary["crashed"]:
+        raise typer.Exit(EXIT_CRASHED)
+    if strict and not verdicts.all_reproduced(summary):
+        raise typer.Exit(EXIT_CLAIM_FAILED)
+
+
 @app.command()
 def reproduce(
     scale: Annotated[str, typer.Option(help="smoke, cpu or paper")] = "cpu",
@@ -233,6 +284,10 @@ def reproduce(
         bool, typer.Option(help="exit 1 if any claim failed or any experiment crashed")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bars")] = False,
+    seeds: Annotated[
+        int | None,
+        typer.Option(help="run seeds 0..K-1 of every experiment; report pass rates over seeds"),
+    ] = None,
 ) -> None:
     """Run the catalog (or one topic) and write DIR/summary.json and a self-contained DIR/report.html."""
     from mltheory.lab.reproduce import reproduce_catalog
@@ -246,6 +301,7 @@ def reproduce(
             device=device,
             quiet=quiet or as_json,
             console=err_console if as_json else out_console,
+            seeds=seeds,
         )
     except BadInput as e:
         raise fail_bad_input(e) from None

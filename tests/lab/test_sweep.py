@@ -26,6 +26,7 @@ from mltheory.lab.sweep import (
     parse_grid,
     prepare_sweep,
     run_sweep,
+    split_top_level,
 )
 
 FIXTURES = str(Path(__file__).with_name("sweep_fixtures.py"))
@@ -347,3 +348,18 @@ def test_ray_executor_on_a_local_instance_matches_local(tmp_path):
     res = mlt(*args, "--out", str(tmp_path / "l"), "--json")
     assert res.exit_code == 3
     assert json.loads(res.stdout)["points"] == on_ray["points"]
+
+
+def test_grid_accepts_list_valued_fields(tmp_path):
+    exp = registry.get("random-labels")
+    grid = parse_grid(exp, ["corruptions=[0,0.5],[0, 1.0]", "hidden=[16],[8,8]"])
+    assert grid == {"corruptions": [[0.0, 0.5], [0.0, 1.0]], "hidden": [[16], [8, 8]]}
+    plan = prepare_sweep("random-labels", ["hidden=[16],[8,8]"], scale="smoke", out=tmp_path / "s")
+    assert [plan.configs[c.slug]["hidden"] for c in plan.cells] == [[16], [8, 8]]
+    assert len({c.slug for c in plan.cells}) == 2
+
+
+def test_grid_split_keeps_brackets_and_quotes_together():
+    assert split_top_level("[1,2,4],[2,4,8]") == ["[1,2,4]", "[2,4,8]"]
+    assert split_top_level('{"a": [1, 2]},"x,y",3') == ['{"a": [1, 2]}', '"x,y"', "3"]
+    assert split_top_level("0,0.1,0.2") == ["0", "0.1", "0.2"]

@@ -121,7 +121,7 @@ def parse_grid(exp: Experiment, specs: Iterable[str]) -> dict[str, list[Any]]:
             raise unknown(f"config field of {exp.name}:", key, fields)
         if key in grid:
             raise BadInput(f"--grid {key} is given twice; list all its values in one --grid")
-        raws = [r.strip() for r in raw.split(",")]
+        raws = [r.strip() for r in split_top_level(raw)]
         if any(r == "" for r in raws):
             raise BadInput(f"--grid {key}: empty value in {raw!r}; write {key}=V1,V2,...")
         values = [parse_field_value(exp, key, r) for r in raws]
@@ -129,6 +129,26 @@ def parse_grid(exp: Experiment, specs: Iterable[str]) -> dict[str, list[Any]]:
             raise BadInput(f"--grid {key}: a value is repeated in {raw!r}")
         grid[key] = values
     return grid
+
+
+def split_top_level(raw: str) -> list[str]:
+    """Split ``raw`` on the commas outside brackets, braces and quotes, so that list-valued
+    fields keep their own commas: ``[1,2,4],[2,4,8]`` → ``["[1,2,4]", "[2,4,8]"]``."""
+    parts, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(raw):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{(":
+            depth += 1
+        elif ch in "]})":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(raw[start:i])
+            start = i + 1
+    parts.append(raw[start:])
+    return parts
 
 
 def parse_field_value(exp: Experiment, key: str, raw: str) -> Any:
