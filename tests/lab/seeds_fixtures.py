@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from mltheory.lab.context import RunContext
+from mltheory.lab.inner_axis import InnerAxis
 from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
 
 PAPER = Paper(title="A seeds test fixture", authors="mltheory", year=2026, reproduces="nothing")
@@ -33,3 +34,40 @@ class SeedsConfig(ExperimentConfig):
 )
 def run(cfg: SeedsConfig, ctx: RunContext) -> dict:
     return {"value": ctx.seed + cfg.offset, "even": ctx.seed % 2 == 0}
+
+
+# ``axis-toy``: an inner axis over ``levels``; at level L member (cfg, seed) measures
+# ``y = L·(1 + seed) + shift``. MEASURED records each call's (level, number of members).
+MEASURED: list[tuple[float, int]] = []
+
+
+class AxisConfig(ExperimentConfig):
+    levels: list[float] = Field([1.0, 2.0, 4.0], min_length=2, description="the inner axis")
+    shift: float = Field(0.0, ge=0, le=10, description="a batchable field")
+    fail_at: float = Field(-1.0, description="measuring this level raises (-1: none)")
+
+
+def measure_level(level: float, members, ctx: RunContext) -> list[dict]:
+    if level == members[0].cfg.fail_at:
+        raise RuntimeError(f"level {level} fails on purpose")
+    MEASURED.append((level, len(members)))
+    return [{"y": level * (1 + m.seed) + m.cfg.shift, "flat": 1.0} for m in members]
+
+
+LEVELS = InnerAxis("level", points=lambda cfg: cfg.levels, measure=measure_level)
+
+
+@experiment(
+    "axis-toy",
+    title="a curve over an inner axis (test fixture)",
+    topic="testing-axis",
+    paper=PAPER,
+    config=AxisConfig,
+    scales={"smoke": {}, "cpu": {}, "paper": {}},
+    claims=[Claim("rises", "y rises", "—", lambda m: (m["y"], m["y"][-1] > m["y"][0]))],
+    batch_fields=("shift",),
+    inner_axis=LEVELS,
+)
+def run_axis(cfg: AxisConfig, ctx: RunContext) -> dict:
+    curves = LEVELS.sweep(cfg, ctx)
+    return {**curves, "y_last": curves["y"][-1]}

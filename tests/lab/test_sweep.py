@@ -195,8 +195,12 @@ def test_aggregation_across_seeds(tmp_path):
         std = (sum((v - mean) ** 2 for v in ys) / 2) ** 0.5  # sample std (ddof=1)
         assert y["n"] == 3 and y["mean"] == pytest.approx(mean) and y["std"] == pytest.approx(std)
         assert (y["min"], y["max"]) == (min(ys), max(ys))
-        # Only numeric scalars are aggregated: not lists, strings or booleans.
+        # Numeric scalars are aggregated as metrics, lists of numbers as curves (point by
+        # point); strings and booleans are not aggregated.
         assert set(p["metrics"]) == {"y", "width_seen", "nan_when_negative"}
+        assert p["curves"]["curve"]["mean"] == [1.0, 2.0]
+        assert p["curves"]["curve"]["std"] == [0.0, 0.0]
+        assert p["curves"]["curve"]["x"] == [0, 1]
         claim = p["claims"]["y-positive"]
         assert claim["checked"] == 3 and claim["pass_rate"] == claim["passed"] / 3
         assert p["claims"]["paper-only"] == {"passed": 0, "checked": 0, "pass_rate": None}
@@ -211,7 +215,12 @@ def test_aggregation_across_seeds(tmp_path):
     }
     assert negative["claims"]["y-positive"]["pass_rate"] == 0.0
     # One figure per aggregated metric that has finite values, with a panel per numeric field.
-    assert summary["figures"] == ["y.png", "width_seen.png", "nan_when_negative.png"]
+    assert summary["figures"] == [
+        "y.png",
+        "width_seen.png",
+        "nan_when_negative.png",
+        "curve-curve.png",
+    ]
     for f in summary["figures"]:
         assert (tmp_path / "s" / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -132,6 +132,14 @@ class Experiment:
     # exactly as if ``fn`` had produced them.
     batch_fields: tuple[str, ...] = ()
     run_batch: Callable[..., list[dict[str, Any]]] | None = None
+    # The widths / ratios / levels the run sweeps inside itself (``mltheory.lab.inner_axis``):
+    # a sweep then batches cells differing in ``batch_fields`` and the seed point by point.
+    inner_axis: Any = None
+
+    @property
+    def batchable(self) -> bool:
+        """Whether a sweep may run several cells of this experiment as one population."""
+        return self.run_batch is not None or self.inner_axis is not None
 
     def __post_init__(self) -> None:
         missing = [s for s in SCALE_NAMES if s not in self.scales]
@@ -210,6 +218,7 @@ def experiment(
     lectures: tuple[str, ...] = (),
     batch_fields: tuple[str, ...] = (),
     run_batch: Callable[..., list[dict[str, Any]]] | None = None,
+    inner_axis: Any = None,
 ) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
     """Register ``run`` as the experiment ``name`` (discovered by :mod:`mltheory.lab.registry`)."""
 
@@ -230,6 +239,7 @@ def experiment(
                 lectures=lectures,
                 batch_fields=batch_fields,
                 run_batch=run_batch,
+                inner_axis=inner_axis,
             )
         )
         fn.experiment_name = name  # type: ignore[attr-defined]

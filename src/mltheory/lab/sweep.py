@@ -265,8 +265,8 @@ def _check_same_sweep(out: Path, name: str, scale: str) -> None:
 def group_cells(exp: Experiment, cells: list[Cell], batch: bool = True) -> list[list[Cell]]:
     """Cells that may run as one population: same values in every swept field outside
     ``exp.batch_fields`` (the fixed overrides are shared by all cells). Without ``run_batch``
-    (or with ``batch=False``) every cell is a group of its own."""
-    if not batch or exp.run_batch is None:
+    or an inner axis (or with ``batch=False``) every cell is a group of its own."""
+    if not batch or not exp.batchable:
         return [[c] for c in cells]
     groups: dict[Point, list[Cell]] = {}
     for c in cells:
@@ -374,7 +374,9 @@ def _error_outcome(task: CellTask, exc: BaseException, tb: str, seconds: float) 
 
 
 def _run_population(exp: Experiment, job: Job) -> list[dict[str, Any]]:
-    assert exp.run_batch is not None and job.batch_dir is not None
+    if exp.run_batch is None:
+        return _run_inner_axis_population(exp, job)
+    assert job.batch_dir is not None
     preps = [
         runner.prepare(exp.name, job.scale, t.seed, t.overrides, t.run_dir, job.device)
         for t in job.cells
@@ -414,6 +416,48 @@ def _run_population(exp: Experiment, job: Job) -> list[dict[str, Any]]:
         {"slug": t.slug, "status": "completed", "seconds": per_cell, "batched": len(preps)}
         for t in job.cells
     ]
+
+
+def _run_inner_axis_population(exp: Experiment, job: Job) -> list[dict[str, Any]]:
+    """Measure the cells' inner axis as one population per point (checkpointed in the batch
+    directory), then run each cell's own ``run`` on its measured curves."""
+    from mltheory.lab.inner_axis import Member, measure_curves, measured_ahead
+
+    assert exp.inner_axis is not None and job.batch_dir is not None
+    preps = [
+        runner.prepare(exp.name, job.scale, t.seed, t.overrides, t.run_dir, job.device)
+        for t in job.cells
+    ]
+    batch_dir = Path(job.batch_dir)
+    batch_dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(batch_dir / "cells.json", [t.slug for t in job.cells])
+    ctx = RunContext(
+        batch_dir, seed=preps[0].seed, device=preps[0].device, quiet=True, scale=job.scale
+    )
+    t0 = time.perf_counter()
+    members = [Member(p.cfg, p.seed) for p in preps]
+    curves = measure_curves(exp.inner_axis, members, ctx)
+    shared = (time.perf_counter() - t0) / len(preps)
+    outcomes = []
+    with measured_ahead({p.out_dir: c for p, c in zip(preps, curves, strict=True)}):
+        for task, prep in zip(job.cells, preps, strict=True):
+            result = runner.execute(prep, quiet=True)
+            # The cell's time includes its share of the population's training.
+            seconds = round(shared + result.duration_s, 3)
+            path = prep.out_dir / RESULT_FILE
+            write_json_atomic(
+                path, {**read_json(path), "duration_s": seconds, "batch": batch_dir.name}
+            )
+            outcomes.append(
+                {
+                    "slug": task.slug,
+                    "status": "completed",
+                    "seconds": seconds,
+                    "batched": len(preps),
+                }
+            )
+    ctx.clear_checkpoint()
+    return outcomes
 
 
 # --- executors ----------------------------------------------------------------------------------
@@ -655,6 +699,7 @@ def aggregate(
             k: _stats([r["metrics"][k] for r in done if _is_number(r["metrics"].get(k))])
             for k in metric_names
         }
+        curves = aggregate_curves(plan.exp, [r["metrics"] for r in done])
         claims: dict[str, dict[str, Any]] = {}
         for r in done:
             for c in r["claims"]:
@@ -674,6 +719,7 @@ def aggregate(
                     "pending": len(cells) - len(done) - len(crashed),
                 },
                 "metrics": metrics,
+                "curves": curves,
                 "claims": claims,
                 "errors": crashed,
             }
@@ -707,6 +753,54 @@ def aggregate(
     }
 
 
+def aggregate_curves(exp: Experiment, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every list-valued numeric metric (a curve) that has one length in all ``runs``: its mean,
+    sample std, min and max point by point across seeds. ``x`` is the curve's points: the
+    experiment's inner axis (``exp.inner_axis.points_key``) where it declares one and the points
+    agree, else the positions 0, 1, …"""
+    if not runs:
+        return {}
+    axis = exp.inner_axis
+    x_key = axis.points_key if axis is not None else None
+    xs = runs[0].get(x_key) if x_key else None
+    if xs is not None and any(r.get(x_key) != xs for r in runs):
+        xs = None
+    curves: dict[str, Any] = {}
+    for name, first in runs[0].items():
+        if name == x_key or not _is_curve(first):
+            continue
+        values = [r.get(name) for r in runs]
+        if not all(_is_curve(v) and len(v) == len(first) for v in values):
+            continue
+        arr = np.asarray(values, dtype=float)  # (seeds, points)
+        n = np.isfinite(arr).sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            masked = np.ma.masked_invalid(arr)
+            std = masked.std(axis=0, ddof=1) if arr.shape[0] > 1 else np.zeros(arr.shape[1])
+        curves[name] = {
+            "x": xs if xs is not None and len(xs) == len(first) else list(range(len(first))),
+            "x_name": axis.name if (axis is not None and xs is not None) else "index",
+            "mean": _plain(masked.mean(axis=0)),
+            "std": _plain(np.ma.filled(std, 0.0) if arr.shape[0] > 1 else std),
+            "min": _plain(masked.min(axis=0)),
+            "max": _plain(masked.max(axis=0)),
+            "n": int(arr.shape[0]),
+        }
+        if (n < arr.shape[0]).any():
+            curves[name]["n_finite"] = n.tolist()
+    return curves
+
+
+def _is_curve(v: Any) -> bool:
+    return isinstance(v, list) and len(v) > 1 and all(_is_number(x) for x in v)
+
+
+def _plain(values: Any) -> list[float | None]:
+    """A masked array as a JSON list (masked entries: null)."""
+    filled = np.ma.filled(np.ma.asarray(values, dtype=float), np.nan)
+    return [float(v) if np.isfinite(v) else None for v in filled]
+
+
 def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
@@ -730,7 +824,53 @@ def _stats(values: list[float]) -> dict[str, Any]:
 # --- figures ------------------------------------------------------------------------------------
 def plot_sweep(plan: SweepPlan, summary: dict[str, Any]) -> list[str]:
     """One PNG per scalar metric in ``DIR``: a panel per swept numeric field, the metric's mean
-    against it with a ±1 std band, one line per combination of the other swept fields."""
+    against it with a ±1 std band, one line per combination of the other swept fields; and one
+    ``curve-<metric>.png`` per curve: its mean against its points, ±1 std band, one line per
+    grid point."""
+    return _plot_scalars(plan, summary) + plot_curves(plan, summary)
+
+
+def plot_curves(plan: SweepPlan, summary: dict[str, Any]) -> list[str]:
+    names: dict[str, None] = {}
+    for p in summary["points"]:
+        names.update(dict.fromkeys(p.get("curves", {})))
+    written = []
+    for name in names:
+        fig, (ax,) = new_figure()
+        x_name = "index"
+        for p in summary["points"]:
+            c = p.get("curves", {}).get(name)
+            if c is None:
+                continue
+            x_name = c["x_name"]
+            xs = np.asarray(c["x"], dtype=float)
+            mean = np.asarray([np.nan if v is None else v for v in c["mean"]], dtype=float)
+            std = np.asarray([np.nan if v is None else v for v in c["std"]], dtype=float)
+            label = ", ".join(f"{k}={v}" for k, v in p["point"].items()) or None
+            (line,) = ax.plot(xs, mean, marker="o", ms=3, label=label)
+            if c["n"] > 1:
+                ax.fill_between(xs, mean - std, mean + std, alpha=0.25, color=line.get_color())
+        xs_all = [
+            float(x)
+            for p in summary["points"]
+            for x in p.get("curves", {}).get(name, {}).get("x", [])
+        ]
+        if xs_all and min(xs_all) > 0 and max(xs_all) / min(xs_all) > 10:
+            ax.set_xscale("log")
+        ax.set(xlabel=x_name, ylabel=name)
+        if len(summary["points"]) > 1:
+            ax.legend(fontsize=7)
+        fig.suptitle(
+            f"{plan.exp.name} ({plan.scale}): {name}, mean ± std over {len(plan.seeds)} seed(s)",
+            fontsize=10,
+        )
+        file = "curve-" + re.sub(r"[^A-Za-z0-9._-]+", "-", name) + ".png"
+        fig.savefig(plan.out / file, dpi=110)
+        written.append(file)
+    return written
+
+
+def _plot_scalars(plan: SweepPlan, summary: dict[str, Any]) -> list[str]:
     fields = [
         k
         for k, values in plan.grid.items()
