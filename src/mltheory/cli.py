@@ -187,11 +187,31 @@ def run_cmd(
             "and each measured value's mean with a 95% confidence interval"
         ),
     ] = None,
+    plan: Annotated[
+        bool,
+        typer.Option(
+            "--plan",
+            help="train nothing: print the resolved config, the data needed and where, the "
+            "parameter count and estimated memory and time on CPU and GPU",
+        ),
+    ] = False,
 ) -> None:
     """Run one experiment, check its claims, write DIR/result.json, metrics.jsonl and figures."""
     from mltheory.lab import runner
     from mltheory.lab.report import print_result
 
+    if plan:
+        from mltheory.lab import estimate
+
+        try:
+            the_plan = estimate.plan(name, scale, **_overrides(set_))
+        except BadInput as e:
+            raise fail_bad_input(e) from None
+        if as_json:
+            print_json(the_plan.as_dict())
+        else:
+            estimate.print_plan(the_plan, out_console)
+        return
     if seeds is not None:
         _run_over_seeds(name, scale, seed, seeds, set_, out, device, as_json, strict, quiet, fresh)
         return

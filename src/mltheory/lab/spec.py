@@ -135,6 +135,8 @@ class Experiment:
     # The widths / ratios / levels the run sweeps inside itself (``mltheory.lab.inner_axis``):
     # a sweep then batches cells differing in ``batch_fields`` and the seed point by point.
     inner_axis: Any = None
+    # ``workload(cfg) -> mltheory.lab.estimate.Cost``: what a run trains, for ``mlt run --plan``.
+    workload: Callable[[Any], Any] | None = None
 
     @property
     def batchable(self) -> bool:
@@ -219,6 +221,7 @@ def experiment(
     batch_fields: tuple[str, ...] = (),
     run_batch: Callable[..., list[dict[str, Any]]] | None = None,
     inner_axis: Any = None,
+    workload: Callable[[Any], Any] | None = None,
 ) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
     """Register ``run`` as the experiment ``name`` (discovered by :mod:`mltheory.lab.registry`)."""
 
@@ -240,6 +243,7 @@ def experiment(
                 batch_fields=batch_fields,
                 run_batch=run_batch,
                 inner_axis=inner_axis,
+                workload=workload,
             )
         )
         fn.experiment_name = name  # type: ignore[attr-defined]

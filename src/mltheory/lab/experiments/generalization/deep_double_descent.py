@@ -60,6 +60,7 @@ from pydantic import Field, model_validator
 
 from mltheory.lab.context import RunContext, derived_seed, seeded_generator
 from mltheory.lab.data import corrupt_labels, load_mnist1d
+from mltheory.lab.estimate import Cost, Workload, mlp_params, mnist1d_need
 from mltheory.lab.figures import new_figure
 from mltheory.lab.inner_axis import InnerAxis, Member
 from mltheory.lab.population import PopulationMLP, train_population
@@ -399,6 +400,28 @@ def plot_curves(m: Mapping[str, Any], ctx: RunContext) -> None:
     ctx.save_figure(fig, "deep_double_descent")
 
 
+def workload(cfg: Config) -> Cost:
+    """What a run trains, for ``mlt run --plan``: one population per width."""
+    nets = 2 if cfg.compare_clean else 1
+    evals = (cfg.steps // cfg.eval_every + 1) * (cfg.n_train + cfg.n_test)
+    return Cost(
+        [
+            Workload(
+                f"width {w}",
+                n_params=mlp_params(40, [w, w], 10),
+                steps=cfg.steps,
+                batch_size=cfg.batch_size,
+                members=nets,
+                eval_examples=evals,
+                activations_per_example=40 + 2 * w + 10,
+                data_bytes=4 * 41 * (cfg.n_train + cfg.n_test),
+            )
+            for w in widths_for(cfg)
+        ],
+        [mnist1d_need()],
+    )
+
+
 WIDTHS = InnerAxis("width", points=widths_for, measure=train_width)
 # A sweep trains cells that differ only in these fields (and the seed) as one population.
 BATCH_FIELDS = ("label_noise", "lr", "momentum", "weight_decay")
@@ -415,6 +438,7 @@ BATCH_FIELDS = ("label_noise", "lr", "momentum", "weight_decay")
     lectures=("CS 229br lecture 1",),
     batch_fields=BATCH_FIELDS,
     inner_axis=WIDTHS,
+    workload=workload,
 )
 def run(cfg: Config, ctx: RunContext) -> dict:
     # Train and evaluate an MLP 40→h→h→10 at every width h: test and train error against h,
