@@ -416,6 +416,26 @@ def sweep(
 
 
 @app.command()
+def evidence(
+    check: Annotated[
+        bool, typer.Option(help="change nothing; exit 1 if a file disagrees with evidence/")
+    ] = False,
+) -> None:
+    """Rewrite the README's catalog table and each experiment docstring's evidence section
+    from evidence/*/summary.json (see mltheory.lab.evidence)."""
+    from mltheory.lab import evidence as ev
+
+    try:
+        files = ev.stale() if check else ev.write()
+    except ValueError as e:
+        raise fail_bad_input(e) from None
+    for f in files:
+        out_console.print(f"{'out of date' if check else 'rewrote'}: {f}", highlight=False)
+    if check and files:
+        raise typer.Exit(EXIT_CLAIM_FAILED)
+
+
+@app.command()
 def report(
     path: Annotated[
         Path, typer.Argument(help="a run directory (with result.json) or a reproduce directory")

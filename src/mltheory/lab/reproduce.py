@@ -73,6 +73,7 @@ def reproduce_catalog(
                 out,
                 entries + [previous[e.name] for e in exps[len(entries) :] if e.name in previous],
                 scale,
+                seed=seed,
             )
             raise
         except BadInput as e:
@@ -86,8 +87,8 @@ def reproduce_catalog(
             entries.append(_entry(exp.name, "completed", run_dir, result))
             if not quiet:
                 print_result(result, console)
-        _write(out, entries, scale)
-    summary = _write(out, entries, scale)
+        _write(out, entries, scale, seed=seed)
+    summary = _write(out, entries, scale, seed=seed)
     console.print(f"summary: {summary_path}\nreport: {out / REPORT_FILE}")
     return summary
 
@@ -175,14 +176,50 @@ def _entry(
 
 
 def _write(
-    out: Path, entries: list[dict[str, Any]], scale: str, seeds: int | None = None
+    out: Path,
+    entries: list[dict[str, Any]],
+    scale: str,
+    seeds: int | None = None,
+    seed: int = 0,
 ) -> dict[str, Any]:
     summary: dict[str, Any] = {"scale": scale, "experiments": entries}
     if seeds is not None:
         summary["seeds"] = list(range(seeds))
+    else:
+        summary["seed"] = seed
+    how = f"--seeds {seeds}" if seeds is not None else f"--seed {seed}"
+    summary["environment"] = environment(f"mlt reproduce --scale {scale} {how} --out {out.name}")
     write_json_atomic(out / SUMMARY_FILE, summary)
     write_report(out)
     return summary
+
+
+def environment(command: str) -> dict[str, Any]:
+    """Where and how the evidence was made (``mlt evidence`` prints it beside the numbers)."""
+    import os
+    import platform
+    from datetime import datetime, timezone
+
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "date": datetime.now(timezone.utc).date().isoformat(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "command": command,
+    }
 
 
 def write_report(out: str | Path) -> Path:
