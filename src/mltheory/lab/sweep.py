@@ -585,9 +585,13 @@ def run_sweep(
     pending = [c for c in plan.cells if c.slug not in results]
     jobs = make_jobs(plan, pending, batch)
     populations = sum(len(j.cells) > 1 for j in jobs)
+    what = (
+        f"{len(plan.points)} grid points × {len(plan.seeds)} seeds"
+        if plan.grid
+        else f"seeds 0–{len(plan.seeds) - 1}"
+    )
     console.print(
-        f"[bold]{plan.exp.name}[/bold] sweep ({plan.scale}): {len(plan.cells)} cells = "
-        f"{len(plan.points)} grid points × {len(plan.seeds)} seeds; "
+        f"[bold]{plan.exp.name}[/bold] sweep ({plan.scale}): {len(plan.cells)} cells = {what}; "
         f"{len(plan.cells) - len(pending)} already finished, {len(pending)} to run"
         + (
             f" ({sum(len(j.cells) for j in jobs if len(j.cells) > 1)} of them batched into "
@@ -856,7 +860,15 @@ def plot_curves(plan: SweepPlan, summary: dict[str, Any]) -> list[str]:
             for x in p.get("curves", {}).get(name, {}).get("x", [])
         ]
         if xs_all and min(xs_all) > 0 and max(xs_all) / min(xs_all) > 10:
+            from matplotlib.ticker import NullFormatter, ScalarFormatter
+
             ax.set_xscale("log")
+            # plain numbers, no crowded minor labels; the points themselves when they are few
+            ax.xaxis.set_major_formatter(ScalarFormatter())
+            ax.xaxis.set_minor_formatter(NullFormatter())
+            points = sorted(set(xs_all))
+            if len(points) <= 12:
+                ax.set_xticks(points, [f"{x:g}" for x in points])
         ax.set(xlabel=x_name, ylabel=name)
         if len(summary["points"]) > 1:
             ax.legend(fontsize=7)
