@@ -52,7 +52,10 @@ def test_plan_refuses_what_the_run_would_refuse():
 
 def test_missing_data_is_reported_not_raised():
     p = plan("random-labels", "paper")  # CIFAR-10, absent under the tests' MLT_DATA
-    assert any(not d.present and "cifar" in d.note.lower() for d in p.data)
+    assert [(d.name, d.present) for d in p.data] == [("CIFAR-10", False)]
+    assert "cifar" in p.data[0].note.lower()
+    # it trains until every level is fitted: the estimate is an upper bound
+    assert p.cpu.upper_bound and p.largest_model_params == mlp_params(3072, [512], 10)
 
 
 def test_an_experiment_without_a_workload_gets_no_estimate():

@@ -91,6 +91,7 @@ class Workload:
     eval_examples: int = 0  # examples passed forward (no backward) in evaluations, per member
     activations_per_example: int = 0  # floats kept per example for the backward pass
     data_bytes: int = 0
+    upper_bound: bool = False  # steps is a cap (e.g. "until fitted, at most max_steps")
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class Estimate:
     seconds: float
     memory_bytes: int
     how: str
+    upper_bound: bool = False  # at most this long: some workload stops early when it succeeds
 
 
 @dataclass
@@ -145,6 +147,16 @@ def mnist1d_need() -> DataNeed:
     )
 
 
+def cifar10_need() -> DataNeed:
+    """CIFAR-10's python pickles, read from ``$MLT_DATA`` (never downloaded by the lab)."""
+    from mltheory.lab.data.cifar10 import cifar10_dir
+
+    d = cifar10_dir()
+    present = (d / "data_batch_1").exists() and (d / "test_batch").exists()
+    note = "" if present else "download cifar-10-python.tar.gz and unpack it there"
+    return DataNeed("CIFAR-10", str(d), present, note)
+
+
 def estimate(workloads: list[Workload], machine: Machine) -> Estimate:
     """The generic cost model (module docstring) for ``workloads`` run one after another."""
     seconds = 0.0
@@ -158,7 +170,9 @@ def estimate(workloads: list[Workload], machine: Machine) -> Estimate:
         state = BYTES_PER_PARAM_TRAINING * w.n_params * w.members
         activations = 4 * 2 * w.activations_per_example * w.batch_size * w.members
         peak_bytes = max(peak_bytes, state + activations + w.data_bytes)
-    return Estimate(machine.name, seconds, int(peak_bytes), machine.how)
+    return Estimate(
+        machine.name, seconds, int(peak_bytes), machine.how, any(w.upper_bound for w in workloads)
+    )
 
 
 def plan(name: str, scale: str = "cpu", **overrides: Any) -> Plan:
@@ -195,7 +209,8 @@ def plan(name: str, scale: str = "cpu", **overrides: Any) -> Plan:
             note=f"{exp.name} declares no workload: no estimate (see evidence/ for measured times)",
         )
     cost = workload(cfg)
-    data = cost.data + [d for d in data if not d.present]
+    # The workload names its data sets; check_data's message is kept only if it names none.
+    data = cost.data or data
     return Plan(
         exp.name,
         scale,
@@ -250,7 +265,8 @@ def print_plan(p: Plan, console: Any) -> None:
     for e in (p.cpu, p.gpu):
         if e is not None:
             console.print(
-                f"{e.machine}: ~{human_seconds(e.seconds)}, ~{human_bytes(e.memory_bytes)} "
+                f"{e.machine}: {'at most ' if e.upper_bound else ''}~{human_seconds(e.seconds)}, "
+                f"~{human_bytes(e.memory_bytes)} "
                 f"[dim]({e.how})[/dim]"
             )
     console.print(

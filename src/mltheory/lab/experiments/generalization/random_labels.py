@@ -59,6 +59,7 @@ from pydantic import Field, field_validator
 from mltheory.lab.context import RunContext
 from mltheory.lab.data import corrupt_labels, load_cifar10, load_mnist1d
 from mltheory.lab.data.cifar10 import check_cifar10
+from mltheory.lab.estimate import Cost, Workload, cifar10_need, mlp_params, mnist1d_need
 from mltheory.lab.figures import new_figure
 from mltheory.lab.nn import MLP
 from mltheory.lab.population import PopulationMLP, train_population
@@ -209,6 +210,25 @@ def load_data(cfg: Config, device: torch.device):
     return data.to(device)
 
 
+def workload(cfg: Config) -> Cost:
+    """What a run trains, for ``mlt run --plan``: the levels as one population, for at most
+    ``max_steps`` (it stops once every level is fitted)."""
+    in_dim, n_test = (3072, 10000) if cfg.dataset == "cifar10" else (40, 1000)
+    examples = cfg.n_train + n_test
+    level = Workload(
+        "corruption levels",
+        n_params=mlp_params(in_dim, cfg.hidden, N_CLASSES),
+        steps=cfg.max_steps,
+        batch_size=cfg.batch_size,
+        members=len(cfg.corruptions),
+        eval_examples=(cfg.max_steps // cfg.eval_every + 1) * examples,
+        activations_per_example=in_dim + sum(cfg.hidden) + N_CLASSES,
+        data_bytes=4 * in_dim * examples,
+        upper_bound=True,
+    )
+    return Cost([level], [cifar10_need() if cfg.dataset == "cifar10" else mnist1d_need()])
+
+
 @experiment(
     "random-labels",
     title="Neural networks fit random labels, at a small extra cost in training time",
@@ -218,6 +238,7 @@ def load_data(cfg: Config, device: torch.device):
     scales=SCALES,
     claims=CLAIMS,
     lectures=("CS 229br lecture 1",),
+    workload=workload,
 )
 def run(cfg: Config, ctx: RunContext) -> dict:
     data = load_data(cfg, ctx.device)
