@@ -438,7 +438,11 @@ def evidence(
 @app.command()
 def report(
     path: Annotated[
-        Path, typer.Argument(help="a run directory (with result.json) or a reproduce directory")
+        Path,
+        typer.Argument(
+            help="a run directory (result.json), a run over seeds (seeds.json) or a reproduce "
+            "directory"
+        ),
     ],
     fmt: Annotated[str, typer.Option("--format", help="table, markdown, html or json")] = "table",
 ) -> None:
@@ -450,6 +454,19 @@ def report(
         raise fail_bad_input(
             BadInput(f"unknown --format {fmt!r}; allowed: table, markdown, html, json")
         )
+    if (path / "seeds.json").exists():  # a run over seeds (mlt run --seeds K)
+        from mltheory.lab import verdicts
+
+        seeds_summary = json.loads((path / "seeds.json").read_text())
+        if fmt == "json":
+            print_json(seeds_summary)
+        elif fmt == "markdown":
+            sys.stdout.write(verdicts.seeds_markdown(seeds_summary))
+        elif fmt == "html":
+            sys.stdout.write(verdicts.seeds_html(seeds_summary))
+        else:
+            verdicts.print_seeds(seeds_summary, out_console)
+        return
     if (path / "summary.json").exists():
         from mltheory.lab.reproduce import write_report
 

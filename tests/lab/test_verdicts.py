@@ -61,6 +61,13 @@ def test_run_over_seeds_reports_pass_rate_and_interval(tmp_path):
     for s in range(3):
         result = json.loads((out / "cells" / f"seed={s}" / "result.json").read_text())
         assert result["seed"] == s
+    # mlt report shows it again, in every format
+    md = mlt("report", str(out), "--format", "markdown")
+    assert md.exit_code == 0 and "reproduces on 2/3 seeds" in md.stdout
+    assert "| even-seed: passes on even seeds | — | 1 [" in md.stdout and "| 2/3 |" in md.stdout
+    html = mlt("report", str(out), "--format", "html").stdout
+    assert "reproduces on 2/3 seeds" in html and "<table>" in html
+    assert json.loads(mlt("report", str(out), "--format", "json").stdout) == summary
     # --strict: not every seed reproduces
     r = mlt("run", "seeds-toy", "--scale", "smoke", "--seeds", "3", "--out", str(out), "--strict")
     assert r.exit_code == 1
