@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from mltheory.cli import app
 from mltheory.lab import plan
 from mltheory.lab.errors import BadInput
-from mltheory.lab.estimate import CPU, Machine, Workload, estimate, mlp_params
+from mltheory.lab.estimate import CPU, Machine, Workload, estimate, flops, mlp_params
 from mltheory.lab.experiments.generalization import deep_double_descent as ddd
 from mltheory.lab.store import store_root
 
@@ -28,6 +28,7 @@ def test_generic_cost_model():
     one = 10 * 1e-3 + (6 * 1000 * 5 * 2 * 10 + 2 * 1000 * 100 * 2) / 1e9
     assert e.seconds == pytest.approx(2 * one)
     assert e.memory_bytes == 16 * 1000 * 2  # parameters' training state; workloads run in turn
+    assert flops([w]) == 6 * 1000 * 5 * 2 * 10 + 2 * 1000 * 100 * 2
 
 
 def test_plan_of_deep_double_descent():

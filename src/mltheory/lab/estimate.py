@@ -175,6 +175,16 @@ def estimate(workloads: list[Workload], machine: Machine) -> Estimate:
     )
 
 
+def flops(workloads: list[Workload]) -> float:
+    """The arithmetic of ``workloads`` (training and evaluation), machine-independent: what a
+    config bound or a compute quota can compare against a limit."""
+    return sum(
+        6.0 * w.n_params * w.batch_size * w.members * w.steps
+        + 2.0 * w.n_params * w.eval_examples * w.members
+        for w in workloads
+    )
+
+
 def plan(name: str, scale: str = "cpu", **overrides: Any) -> Plan:
     """The plan of ``mlt run NAME --scale SCALE --set FIELD=VALUE…``, without running it.
 
