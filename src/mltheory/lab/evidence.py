@@ -85,14 +85,12 @@ def load_summaries(evidence: Path) -> dict[str, Summary]:
 
 # --- rendering ----------------------------------------------------------------------------------
 def _measured(claim: dict[str, Any]) -> str:
-    from mltheory.lab.report import format_measured
+    from mltheory.lab.verdicts import format_summary_measured, format_value
 
-    m = claim["measured"]
+    m, unit = claim["measured"], claim.get("unit", "")
     if isinstance(m, dict) and "kind" in m:  # over seeds
-        from mltheory.lab.verdicts import format_summary_measured
-
-        return format_summary_measured(m)
-    return format_measured(m)
+        return format_summary_measured(m, unit)
+    return format_value(m, unit)
 
 
 def _verdict(claim: dict[str, Any]) -> str:

@@ -93,6 +93,7 @@ def over_seeds(results: Sequence[Any], seeds: Sequence[int]) -> dict[str, Any]:
                     "id": c.id,
                     "statement": c.statement,
                     "paper_value": c.paper_value,
+                    "unit": getattr(c, "unit", ""),
                     "passed": 0,
                     "checked": 0,
                     "failed_seeds": [],
@@ -185,19 +186,32 @@ def all_reproduced(summary: Mapping[str, Any]) -> bool:
 
 
 # --- presenting ---------------------------------------------------------------------------------
-def format_summary_measured(m: Mapping[str, Any]) -> str:
-    """``0.0198 [0.0181, 0.0215]`` (mean and 95% CI); element-wise for lists."""
-    from mltheory.lab.report import format_measured
+def format_value(value: Any, unit: str = "") -> str:
+    """A number at 4 significant digits (a fraction with ``unit="%"`` as a percentage, another
+    unit appended); a list as its first six values."""
+    if isinstance(value, list):
+        shown = ", ".join(format_value(v, unit) for v in value[:6])
+        return f"[{shown}{', …' if len(value) > 6 else ''}]"
+    if not _is_number(value):
+        return str(value)
+    if unit == "%":
+        return f"{100 * value:.3g}%"
+    return f"{value:.4g}" + (f" {unit}" if unit else "")
 
+
+def format_summary_measured(m: Mapping[str, Any], unit: str = "") -> str:
+    """``0.0198 [0.0181, 0.0215]`` (mean and 95% CI); element-wise for lists."""
     if m["kind"] == "number":
         if m["mean"] is None:
             return "—"
         if m["ci"] is None:
-            return format_measured(m["mean"])
+            return format_value(m["mean"], unit)
         lo, hi = m["ci"]
-        return f"{m['mean']:.4g} [{lo:.4g}, {hi:.4g}]"
+        return (
+            f"{format_value(m['mean'], unit)} [{format_value(lo, unit)}, {format_value(hi, unit)}]"
+        )
     if m["kind"] == "list":
-        return "mean " + format_measured(m["mean"])
+        return "mean " + format_value(m["mean"], unit)
     distinct = list(dict.fromkeys(str(v) for v in m["values"]))
     return " | ".join(distinct[:3]) + (" | …" if len(distinct) > 3 else "")
 
@@ -238,7 +252,7 @@ def seeds_table(summary: Mapping[str, Any]) -> Table:
         table.add_row(
             f"[bold]{c['id']}[/bold]: {c['statement']}",
             c["paper_value"],
-            format_summary_measured(c["measured"]) + notes,
+            format_summary_measured(c["measured"], c.get("unit", "")) + notes,
             f"[{VERDICT_STYLE[_rate_style(c)]}]{_rate(c)}[/]"
             + (failed if c["failed_seeds"] else ""),
         )
@@ -267,7 +281,7 @@ def seeds_markdown(summary: Mapping[str, Any]) -> str:
     for c in summary["claims"]:
         lines.append(
             f"| {c['id']}: {c['statement']} | {c['paper_value']} | "
-            f"{format_summary_measured(c['measured'])} | {_rate(c)} |"
+            f"{format_summary_measured(c['measured'], c.get('unit', ''))} | {_rate(c)} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -276,7 +290,7 @@ def seeds_html(summary: Mapping[str, Any], paper: Mapping[str, Any] | None = Non
     rows = "".join(
         f"<tr><td><b>{html.escape(c['id'])}</b>: {html.escape(c['statement'])}</td>"
         f"<td>{html.escape(c['paper_value'])}</td>"
-        f"<td>{html.escape(format_summary_measured(c['measured']))}</td>"
+        f"<td>{html.escape(format_summary_measured(c['measured'], c.get('unit', '')))}</td>"
         f"<td class='{_rate_style(c).replace('/', '')}'>{html.escape(_rate(c))}</td></tr>"
         for c in summary["claims"]
     )
