@@ -13,7 +13,12 @@ from typer.testing import CliRunner
 
 from mltheory.cli import app
 from mltheory.lab import registry
-from mltheory.lab.verdicts import SEEDS_FILE, summarize_measured, t_interval
+from mltheory.lab.verdicts import (
+    SEEDS_FILE,
+    format_summary_measured,
+    summarize_measured,
+    t_interval,
+)
 
 FIXTURES = str(Path(__file__).with_name("seeds_fixtures.py"))
 cli = CliRunner()
@@ -112,3 +117,10 @@ def test_reproduce_over_seeds_reports_per_experiment(tmp_path):
     assert summary["seeds"] == [0, 1, 2]
     report = (out / "report.html").read_text()
     assert "reproduces on 2/3 seeds" in report
+
+
+def test_measured_values_are_formatted_with_their_unit():
+    m = summarize_measured([0.49, 0.51])
+    assert format_summary_measured(m, "%").startswith("50% [")
+    assert format_summary_measured(summarize_measured([3.0]), "steps") == "3 steps"
+    assert format_summary_measured(summarize_measured(["a", "a", "b"])) == "a | b"
