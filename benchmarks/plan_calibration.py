@@ -67,11 +67,17 @@ def main() -> None:
 
     from mltheory.lab import runner
 
-    for name in ("deep-double-descent",):
+    for name in ("deep-double-descent", "random-labels"):
         p = estimate.plan(name, "smoke")
         with tempfile.TemporaryDirectory() as d:
+            cpu0 = time.process_time()
             r = runner.run(name, scale="smoke", out=d)
-        print(f"{name} smoke: estimated {p.cpu.seconds:.2f} s, measured {r.duration_s:.2f} s")
+            cpu = time.process_time() - cpu0
+        bound = "at most " if p.cpu.upper_bound else ""
+        print(
+            f"{name} smoke: estimated {bound}{p.cpu.seconds:.2f} s; measured {cpu:.2f} s of CPU "
+            f"time ({r.duration_s:.2f} s wall, with data loading and figures)"
+        )
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
