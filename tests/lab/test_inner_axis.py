@@ -11,7 +11,7 @@ import pytest
 
 from mltheory.lab import registry, runner
 from mltheory.lab.context import RunContext
-from mltheory.lab.sweep import SWEEP_FILE, prepare_sweep, run_sweep
+from mltheory.lab.sweep import SWEEP_FILE, aggregate_curves, prepare_sweep, run_sweep
 
 FIXTURES = str(Path(__file__).with_name("seeds_fixtures.py"))
 
@@ -73,3 +73,18 @@ def test_a_sweep_measures_seeds_and_batch_fields_as_one_population(tmp_path, axi
     assert (plan.out / "curve-y.png").stat().st_size > 0
     on_disk = json.loads((plan.out / SWEEP_FILE).read_text())
     assert on_disk["points"][0]["curves"]["y"]["mean"] == pytest.approx([2.0, 4.0, 8.0])
+
+
+def test_curves_leave_non_finite_points_out_and_count_them():
+    exp = registry.get("axis-toy")
+    runs = [
+        {"levels": [1.0, 2.0], "y": [1.0, float("nan")], "ragged": [1.0, 2.0]},
+        {"levels": [1.0, 2.0], "y": [3.0, 2.0], "ragged": [1.0, 2.0, 3.0]},
+    ]
+    curves = aggregate_curves(exp, runs)
+    assert set(curves) == {"y"}  # a list whose length differs between seeds is not a curve
+    y = curves["y"]
+    assert y["x"] == [1.0, 2.0] and y["mean"] == [2.0, 2.0] and y["n_finite"] == [2, 1]
+    assert y["std"] == pytest.approx([2**0.5, 0.0])
+    other = registry.get("seeds-toy")  # no inner axis: the points are positions
+    assert aggregate_curves(other, runs)["y"]["x_name"] == "index"

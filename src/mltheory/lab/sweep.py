@@ -35,6 +35,7 @@ import re
 import socket
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -777,20 +778,23 @@ def aggregate_curves(exp: Experiment, runs: list[dict[str, Any]]) -> dict[str, A
         if not all(_is_curve(v) and len(v) == len(first) for v in values):
             continue
         arr = np.asarray(values, dtype=float)  # (seeds, points)
-        n = np.isfinite(arr).sum(axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            masked = np.ma.masked_invalid(arr)
-            std = masked.std(axis=0, ddof=1) if arr.shape[0] > 1 else np.zeros(arr.shape[1])
+        arr[~np.isfinite(arr)] = np.nan  # NaN/inf are left out of the statistics, and counted
+        n = (~np.isnan(arr)).sum(axis=0)
+        with warnings.catch_warnings():  # a point with no finite value: null, not a warning
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean, low, high = np.nanmean(arr, 0), np.nanmin(arr, 0), np.nanmax(arr, 0)
+            std = np.where(n > 1, np.nanstd(arr, 0, ddof=1), np.where(n == 1, 0.0, np.nan))
+        on_axis = xs is not None and len(xs) == len(first)
         curves[name] = {
-            "x": xs if xs is not None and len(xs) == len(first) else list(range(len(first))),
-            "x_name": axis.name if (axis is not None and xs is not None) else "index",
-            "mean": _plain(masked.mean(axis=0)),
-            "std": _plain(np.ma.filled(std, 0.0) if arr.shape[0] > 1 else std),
-            "min": _plain(masked.min(axis=0)),
-            "max": _plain(masked.max(axis=0)),
-            "n": int(arr.shape[0]),
+            "x": xs if on_axis else list(range(len(first))),
+            "x_name": axis.name if on_axis else "index",
+            "mean": _plain(mean),
+            "std": _plain(std),
+            "min": _plain(low),
+            "max": _plain(high),
+            "n": len(runs),
         }
-        if (n < arr.shape[0]).any():
+        if (n < len(runs)).any():
             curves[name]["n_finite"] = n.tolist()
     return curves
 
@@ -799,10 +803,9 @@ def _is_curve(v: Any) -> bool:
     return isinstance(v, list) and len(v) > 1 and all(_is_number(x) for x in v)
 
 
-def _plain(values: Any) -> list[float | None]:
-    """A masked array as a JSON list (masked entries: null)."""
-    filled = np.ma.filled(np.ma.asarray(values, dtype=float), np.nan)
-    return [float(v) if np.isfinite(v) else None for v in filled]
+def _plain(values: np.ndarray) -> list[float | None]:
+    """An array as a JSON list (NaN: null)."""
+    return [float(v) if np.isfinite(v) else None for v in values]
 
 
 def _is_number(v: Any) -> bool:
