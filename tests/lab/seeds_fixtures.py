@@ -17,6 +17,7 @@ PAPER = Paper(title="A seeds test fixture", authors="mltheory", year=2026, repro
 
 class SeedsConfig(ExperimentConfig):
     offset: float = Field(0.0, ge=-10, le=10, description="added to the measured value")
+    crash_seed: int = Field(-1, description="the run with this seed raises (-1: none)")
 
 
 @experiment(
@@ -33,6 +34,8 @@ class SeedsConfig(ExperimentConfig):
     ],
 )
 def run(cfg: SeedsConfig, ctx: RunContext) -> dict:
+    if ctx.seed == cfg.crash_seed:
+        raise RuntimeError(f"seed {ctx.seed} crashes on purpose")
     return {"value": ctx.seed + cfg.offset, "even": ctx.seed % 2 == 0}
 
 

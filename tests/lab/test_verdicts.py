@@ -88,6 +88,17 @@ def test_rerun_over_seeds_runs_only_new_seeds(tmp_path):
     assert (out / "cells" / "seed=0" / "result.json").stat().st_mtime_ns == first
 
 
+def test_a_crashed_seed_is_reported_and_counts_against_reproducing(tmp_path):
+    out = tmp_path / "seeds"
+    r = mlt("run", "seeds-toy", "--seeds", "3", "--set", "crash_seed=2", "--out", str(out))
+    assert r.exit_code == 3, r.output
+    summary = json.loads((out / SEEDS_FILE).read_text())
+    assert [c["seed"] for c in summary["crashed"]] == [2]
+    assert "crashes on purpose" in summary["crashed"][0]["error"]
+    assert summary["completed_seeds"] == [0, 1] and summary["reproduces"] == "1/3"
+    assert "seed 2 crashed" in r.output
+
+
 def test_single_seed_output_has_no_seed_summary(tmp_path):
     r = mlt("run", "seeds-toy", "--out", str(tmp_path / "one"))
     assert r.exit_code == 0 and "reproduces on" not in r.output
