@@ -74,3 +74,31 @@ LEVELS = InnerAxis("level", points=lambda cfg: cfg.levels, measure=measure_level
 def run_axis(cfg: AxisConfig, ctx: RunContext) -> dict:
     curves = LEVELS.sweep(cfg, ctx)
     return {**curves, "y_last": curves["y"][-1]}
+
+
+# ``axis-toy-together``: the same curve, its levels measured as one population.
+def measure_all_levels(point, members, ctx: RunContext) -> list[dict]:
+    assert point is None
+    MEASURED.append((None, len(members)))
+    return [{"y": m.point * (1 + m.seed) + m.cfg.shift, "flat": 1.0} for m in members]
+
+
+LEVELS_TOGETHER = InnerAxis(
+    "level", points=lambda cfg: cfg.levels, measure=measure_all_levels, batch_points=True
+)
+
+
+@experiment(
+    "axis-toy-together",
+    title="a curve over an inner axis measured as one population (test fixture)",
+    topic="testing-axis",
+    paper=PAPER,
+    config=AxisConfig,
+    scales={"smoke": {}, "cpu": {}, "paper": {}},
+    claims=[Claim("rises", "y rises", "—", lambda m: (m["y"], m["y"][-1] > m["y"][0]))],
+    batch_fields=("shift",),
+    inner_axis=LEVELS_TOGETHER,
+)
+def run_together(cfg: AxisConfig, ctx: RunContext) -> dict:
+    curves = LEVELS_TOGETHER.sweep(cfg, ctx)
+    return {**curves, "y_last": curves["y"][-1]}

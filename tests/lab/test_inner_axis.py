@@ -88,3 +88,17 @@ def test_curves_leave_non_finite_points_out_and_count_them():
     assert y["std"] == pytest.approx([2**0.5, 0.0])
     other = registry.get("seeds-toy")  # no inner axis: the points are positions
     assert aggregate_curves(other, runs)["y"]["x_name"] == "index"
+
+
+def test_points_of_one_shape_are_measured_as_one_population(tmp_path, axis_experiment):
+    plan = prepare_sweep(
+        "axis-toy-together", ["shift=0,1"], seeds=2, scale="smoke", out=tmp_path / "s"
+    )
+    run_sweep(plan, quiet=True)
+    assert axis_experiment == [(None, 3 * 4)]  # 3 levels × (2 seeds × 2 shifts), one call
+    for cell in plan.cells:
+        got = json.loads((plan.cell_dir(cell) / "result.json").read_text())["metrics"]
+        per_point = runner.run(
+            "axis-toy", seed=cell.seed, out=tmp_path / "alone" / cell.slug, **dict(cell.point)
+        )
+        assert got == per_point.metrics

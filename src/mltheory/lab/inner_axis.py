@@ -18,7 +18,8 @@ rest:
   resumes at the point it was measuring;
 * **population batching across seeds and configs**: a sweep (``mlt sweep``, ``mlt run --seeds``)
   groups cells that differ only in the seed and the experiment's ``batch_fields``, measures the
-  whole group point by point in one context (one population per point), and then runs each
+  whole group point by point in one context (one population per point; with
+  ``batch_points=True``, one population for all points and members), and then runs each
   cell's own ``run`` with its curves already measured: each cell's metrics, claims and figures
   are exactly what ``run`` computes from those curves;
 * **curves**: ``AXIS.sweep`` returns each measured quantity as a list over the points, under the
@@ -41,10 +42,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Member:
-    """One member measured at a point: a run's config and seed."""
+    """One member measured at a point: a run's config and seed, and the point it is measured at
+    (the platform fills it in)."""
 
     cfg: ExperimentConfig
     seed: int
+    point: Any = None
 
 
 Measure = Callable[[Any, Sequence[Member], "RunContext"], list[dict[str, Any]]]
@@ -57,12 +60,18 @@ _MEASURED: dict[Path, dict[str, list[Any]]] = {}
 @dataclass(frozen=True)
 class InnerAxis:
     """The axis ``name`` (singular, e.g. ``"width"``), its ``points(cfg)`` and the per-point
-    ``measure``; the curves carry the points under ``key`` (default ``name + "s"``)."""
+    ``measure``; the curves carry the points under ``key`` (default ``name + "s"``).
+
+    ``batch_points``: the points can share one population (e.g. label-corruption levels of
+    one network shape, unlike widths). ``measure`` is then called once, in one checkpointed
+    phase, with every (point, member) pair and ``point=None``; each member's ``point`` says
+    where it is measured."""
 
     name: str
     points: Callable[[Any], Sequence[Any]]
     measure: Measure
     key: str = ""
+    batch_points: bool = False
 
     @property
     def points_key(self) -> str:
@@ -87,16 +96,28 @@ def measure_curves(
         if list(axis.points(m.cfg)) != points:
             raise ValueError(f"members of one population must share their {axis.name} points")
 
-    def measure(point: Any) -> list[dict[str, Any]]:
-        row = axis.measure(point, members, ctx)
-        if len(row) != len(members):
+    def measure(point: Any, at: Sequence[Member]) -> list[dict[str, Any]]:
+        row = axis.measure(point, at, ctx)
+        if len(row) != len(at):
             raise ValueError(
-                f"{axis.name}={point}: measure returned {len(row)} results for {len(members)} "
-                "members"
+                f"{axis.name}={point}: measure returned {len(row)} results for {len(at)} members"
             )
         return row
 
-    by_point = ctx.run_phases(points, measure, description=f"{axis.name}s")
+    def placed(point: Any) -> list[Member]:
+        return [Member(m.cfg, m.seed, point) for m in members]
+
+    if axis.batch_points:
+        everywhere = [m for p in points for m in placed(p)]
+        rows = ctx.run_phases(
+            ["all"], lambda _: measure(None, everywhere), description=f"{axis.name}s"
+        )["all"]
+        k = len(members)
+        by_point = {p: rows[i * k : (i + 1) * k] for i, p in enumerate(points)}
+    else:
+        by_point = ctx.run_phases(
+            points, lambda p: measure(p, placed(p)), description=f"{axis.name}s"
+        )
     curves = []
     for i in range(len(members)):
         curve: dict[str, list[Any]] = {axis.points_key: points}
