@@ -185,11 +185,41 @@ def run_cmd(
             "directory's files; any other directory is refused)"
         ),
     ] = False,
+    seeds: Annotated[
+        int | None,
+        typer.Option(
+            help="run seeds 0..K-1 (each in DIR/cells/seed=S) and report each claim's pass rate "
+            "and each measured value's mean with a 95% confidence interval"
+        ),
+    ] = None,
+    plan: Annotated[
+        bool,
+        typer.Option(
+            "--plan",
+            help="train nothing: print the resolved config, the data needed and where, the "
+            "parameter count and estimated memory and time on CPU and GPU",
+        ),
+    ] = False,
 ) -> None:
     """Run one experiment, check its claims, write DIR/result.json, metrics.jsonl and figures."""
     from mltheory.lab import runner
     from mltheory.lab.report import print_result
 
+    if plan:
+        from mltheory.lab import estimate
+
+        try:
+            the_plan = estimate.plan(name, scale, **_overrides(set_))
+        except BadInput as e:
+            raise fail_bad_input(e) from None
+        if as_json:
+            print_json(the_plan.as_dict())
+        else:
+            estimate.print_plan(the_plan, out_console)
+        return
+    if seeds is not None:
+        _run_over_seeds(name, scale, seed, seeds, set_, out, device, as_json, strict, quiet, fresh)
+        return
     try:
         prep = runner.prepare(name, scale, seed, _overrides(set_), out, device, fresh)
     except BadInput as e:
@@ -215,6 +245,47 @@ def run_cmd(
         raise typer.Exit(EXIT_CLAIM_FAILED)
 
 
+def _run_over_seeds(
+    name: str,
+    scale: str,
+    seed: int,
+    seeds: int,
+    sets: list[str] | None,
+    out: Path | None,
+    device: str | None,
+    as_json: bool,
+    strict: bool,
+    quiet: bool,
+    fresh: bool,
+) -> None:
+    """``mlt run NAME --seeds K``: see :mod:`mltheory.lab.verdicts`."""
+    from mltheory.lab import verdicts
+
+    try:
+        if seed != 0:
+            raise BadInput("--seed and --seeds together: --seeds K runs seeds 0..K-1; give one")
+        if fresh:
+            raise BadInput("--fresh is not available with --seeds; give a new --out instead")
+        plan = verdicts.prepare_seeds(name, scale, seeds, _overrides(sets), out, device)
+    except BadInput as e:
+        raise fail_bad_input(e) from None
+    try:
+        summary = verdicts.run_seeds(plan, quiet=quiet or as_json, console=err_console)
+    except KeyboardInterrupt:
+        err_console.print(f"interrupted; rerun with --out {plan.out} to run the unfinished seeds")
+        raise typer.Exit(130) from None
+    except BadInput as e:
+        raise fail_bad_input(e) from None
+    if as_json:
+        print_json(summary)
+    else:
+        verdicts.print_seeds(summary, out_console)
+    if summary["crashed"]:
+        raise typer.Exit(EXIT_CRASHED)
+    if strict and not verdicts.all_reproduced(summary):
+        raise typer.Exit(EXIT_CLAIM_FAILED)
+
+
 @app.command()
 def reproduce(
     scale: Annotated[str, typer.Option(help="smoke, cpu or paper")] = "cpu",
@@ -234,6 +305,10 @@ def reproduce(
         bool, typer.Option(help="exit 1 if any claim failed or any experiment crashed")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bars")] = False,
+    seeds: Annotated[
+        int | None,
+        typer.Option(help="run seeds 0..K-1 of every experiment; report pass rates over seeds"),
+    ] = None,
 ) -> None:
     """Run the catalog (or one topic) and write DIR/summary.json and a self-contained DIR/report.html."""
     from mltheory.lab.reproduce import reproduce_catalog
@@ -247,6 +322,7 @@ def reproduce(
             device=device,
             quiet=quiet or as_json,
             console=err_console if as_json else out_console,
+            seeds=seeds,
         )
     except BadInput as e:
         raise fail_bad_input(e) from None
@@ -348,9 +424,33 @@ def sweep(
 
 
 @app.command()
+def evidence(
+    check: Annotated[
+        bool, typer.Option(help="change nothing; exit 1 if a file disagrees with evidence/")
+    ] = False,
+) -> None:
+    """Rewrite the README's catalog table and each experiment docstring's evidence section
+    from evidence/*/summary.json (see mltheory.lab.evidence)."""
+    from mltheory.lab import evidence as ev
+
+    try:
+        files = ev.stale() if check else ev.write()
+    except ValueError as e:
+        raise fail_bad_input(e) from None
+    for f in files:
+        out_console.print(f"{'out of date' if check else 'rewrote'}: {f}", highlight=False)
+    if check and files:
+        raise typer.Exit(EXIT_CLAIM_FAILED)
+
+
+@app.command()
 def report(
     path: Annotated[
-        Path, typer.Argument(help="a run directory (with result.json) or a reproduce directory")
+        Path,
+        typer.Argument(
+            help="a run directory (result.json), a run over seeds (seeds.json) or a reproduce "
+            "directory"
+        ),
     ],
     fmt: Annotated[str, typer.Option("--format", help="table, markdown, html or json")] = "table",
 ) -> None:
@@ -362,6 +462,19 @@ def report(
         raise fail_bad_input(
             BadInput(f"unknown --format {fmt!r}; allowed: table, markdown, html, json")
         )
+    if (path / "seeds.json").exists():  # a run over seeds (mlt run --seeds K)
+        from mltheory.lab import verdicts
+
+        seeds_summary = json.loads((path / "seeds.json").read_text())
+        if fmt == "json":
+            print_json(seeds_summary)
+        elif fmt == "markdown":
+            sys.stdout.write(verdicts.seeds_markdown(seeds_summary))
+        elif fmt == "html":
+            sys.stdout.write(verdicts.seeds_html(seeds_summary))
+        else:
+            verdicts.print_seeds(seeds_summary, out_console)
+        return
     if (path / "summary.json").exists():
         from mltheory.lab.reproduce import write_report
 

@@ -26,6 +26,7 @@ from mltheory.lab.sweep import (
     parse_grid,
     prepare_sweep,
     run_sweep,
+    split_top_level,
 )
 
 FIXTURES = str(Path(__file__).with_name("sweep_fixtures.py"))
@@ -196,8 +197,12 @@ def test_aggregation_across_seeds(tmp_path):
         std = (sum((v - mean) ** 2 for v in ys) / 2) ** 0.5  # sample std (ddof=1)
         assert y["n"] == 3 and y["mean"] == pytest.approx(mean) and y["std"] == pytest.approx(std)
         assert (y["min"], y["max"]) == (min(ys), max(ys))
-        # Only numeric scalars are aggregated: not lists, strings or booleans.
+        # Numeric scalars are aggregated as metrics, lists of numbers as curves (point by
+        # point); strings and booleans are not aggregated.
         assert set(p["metrics"]) == {"y", "width_seen", "nan_when_negative"}
+        assert p["curves"]["curve"]["mean"] == [1.0, 2.0]
+        assert p["curves"]["curve"]["std"] == [0.0, 0.0]
+        assert p["curves"]["curve"]["x"] == [0, 1]
         claim = p["claims"]["y-positive"]
         assert claim["checked"] == 3 and claim["pass_rate"] == claim["passed"] / 3
         assert p["claims"]["paper-only"] == {"passed": 0, "checked": 0, "pass_rate": None}
@@ -212,7 +217,12 @@ def test_aggregation_across_seeds(tmp_path):
     }
     assert negative["claims"]["y-positive"]["pass_rate"] == 0.0
     # One figure per aggregated metric that has finite values, with a panel per numeric field.
-    assert summary["figures"] == ["y.png", "width_seen.png", "nan_when_negative.png"]
+    assert summary["figures"] == [
+        "y.png",
+        "width_seen.png",
+        "nan_when_negative.png",
+        "curve-curve.png",
+    ]
     for f in summary["figures"]:
         assert (tmp_path / "s" / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -349,3 +359,18 @@ def test_ray_executor_on_a_local_instance_matches_local(tmp_path):
     res = mlt(*args, "--out", str(tmp_path / "l"), "--json")
     assert res.exit_code == 3
     assert json.loads(res.stdout)["points"] == on_ray["points"]
+
+
+def test_grid_accepts_list_valued_fields(tmp_path):
+    exp = registry.get("random-labels")
+    grid = parse_grid(exp, ["corruptions=[0,0.5],[0, 1.0]", "hidden=[16],[8,8]"])
+    assert grid == {"corruptions": [[0.0, 0.5], [0.0, 1.0]], "hidden": [[16], [8, 8]]}
+    plan = prepare_sweep("random-labels", ["hidden=[16],[8,8]"], scale="smoke", out=tmp_path / "s")
+    assert [plan.configs[c.slug]["hidden"] for c in plan.cells] == [[16], [8, 8]]
+    assert len({c.slug for c in plan.cells}) == 2
+
+
+def test_grid_split_keeps_brackets_and_quotes_together():
+    assert split_top_level("[1,2,4],[2,4,8]") == ["[1,2,4]", "[2,4,8]"]
+    assert split_top_level('{"a": [1, 2]},"x,y",3') == ['{"a": [1, 2]}', '"x,y"', "3"]
+    assert split_top_level("0,0.1,0.2") == ["0", "0.1", "0.2"]

@@ -9,6 +9,7 @@ From Python (e.g. a notebook)::
 
 from mltheory.lab.context import RunContext
 from mltheory.lab.errors import BadInput
+from mltheory.lab.estimate import plan
 from mltheory.lab.registry import all_experiments, get
 from mltheory.lab.runner import Result, run
 from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
@@ -23,5 +24,6 @@ __all__ = [
     "all_experiments",
     "experiment",
     "get",
+    "plan",
     "run",
 ]

@@ -29,7 +29,7 @@ RUN_FILES = (
 )
 # A sweep directory: its summary and figures at the top, run directories under cells/, and the
 # populations' shared directories (their own checkpoints, metrics and figures) under batches/.
-SWEEP_FILES = ("sweep.json", "*.png", ".*.tmp-*")
+SWEEP_FILES = ("sweep.json", "seeds.json", "*.png", ".*.tmp-*")
 SWEEP_SUBDIRS = {"cells": RUN_FILES, "batches": (*RUN_FILES, "cells.json")}
 
 NAME_MAX = 255  # bytes in one path component on Linux, macOS and Windows file systems

@@ -117,7 +117,9 @@ def catalog_html(title: str, entries: Sequence[dict[str, Any]]) -> str:
     sections = []
     for e in entries:
         body = (
-            result_html(e["result"], embed_figures=True, paper=e.get("paper"))
+            e["html"]  # pre-rendered, e.g. a run over seeds (mltheory.lab.verdicts)
+            if e.get("html")
+            else result_html(e["result"], embed_figures=True, paper=e.get("paper"))
             if e.get("result") is not None
             else f"<h3>{html.escape(e['name'])}</h3><p class='ERROR'>error</p><pre>{html.escape(e.get('error') or '')}</pre>"
         )
@@ -131,6 +133,8 @@ def catalog_html(title: str, entries: Sequence[dict[str, Any]]) -> str:
 
 
 def _counts(entry: dict[str, Any]) -> str:
+    if "reproduces" in entry:  # a run over seeds
+        return f"reproduces on {entry['reproduces']} seeds"
     r = entry.get("result")
     if r is None:
         return ""

@@ -9,6 +9,7 @@ from its checkpoint.
 
 from __future__ import annotations
 
+import html
 import traceback
 from pathlib import Path
 from typing import Any
@@ -34,12 +35,19 @@ def reproduce_catalog(
     device: str | None = None,
     quiet: bool = False,
     console: Console | None = None,
+    seeds: int | None = None,
 ) -> dict[str, Any]:
+    """With ``seeds=K``, every experiment runs on seeds 0..K-1 in ``DIR/<experiment>/`` (see
+    :mod:`mltheory.lab.verdicts`) and the summary and report give each claim's pass rate."""
     console = console or Console(stderr=True)
     if scale not in SCALE_NAMES:
         raise unknown("scale", scale, SCALE_NAMES)
     if topic is not None and topic not in registry.topics():
         raise unknown("topic", topic, registry.topics())
+    if seeds is not None:
+        if seed != 0:
+            raise BadInput("--seed and --seeds together: --seeds K runs seeds 0..K-1; give one")
+        return _reproduce_over_seeds(scale, topic, Path(out), seeds, device, quiet, console)
     exps = [e for e in registry.all_experiments() if topic is None or e.topic == topic]
     out = check_out_path(out)
     make_out_dir(out)
@@ -66,6 +74,7 @@ def reproduce_catalog(
                 out,
                 entries + [previous[e.name] for e in exps[len(entries) :] if e.name in previous],
                 scale,
+                seed=seed,
             )
             raise
         except BadInput as e:
@@ -79,10 +88,65 @@ def reproduce_catalog(
             entries.append(_entry(exp.name, "completed", run_dir, result))
             if not quiet:
                 print_result(result, console)
-        _write(out, entries, scale)
-    summary = _write(out, entries, scale)
+        _write(out, entries, scale, seed=seed)
+    summary = _write(out, entries, scale, seed=seed)
     console.print(f"summary: {summary_path}\nreport: {out / REPORT_FILE}")
     return summary
+
+
+def _reproduce_over_seeds(
+    scale: str,
+    topic: str | None,
+    out: Path,
+    seeds: int,
+    device: str | None,
+    quiet: bool,
+    console: Console,
+) -> dict[str, Any]:
+    from mltheory.lab import verdicts
+
+    exps = [e for e in registry.all_experiments() if topic is None or e.topic == topic]
+    # Every experiment's seeds are validated before the first one starts.
+    plans = [verdicts.prepare_seeds(e.name, scale, seeds, {}, out / e.name, device) for e in exps]
+    out.mkdir(parents=True, exist_ok=True)
+    entries: list[dict[str, Any]] = []
+    for exp, plan in zip(exps, plans, strict=True):
+        console.print(f"[bold]{exp.name}[/bold] ({scale}, seeds 0–{seeds - 1})")
+        try:
+            result = verdicts.run_seeds(plan, quiet=quiet, console=console)
+        except KeyboardInterrupt:
+            _write(out, entries, scale, seeds)
+            raise
+        except Exception:
+            tb = traceback.format_exc()
+            entries.append(_entry(exp.name, "error", plan.out, error=tb))
+            console.print(f"[red]{exp.name} crashed; traceback recorded, going on[/red]")
+        else:
+            entries.append(_seeds_entry(exp.name, plan.out, result))
+            if not quiet:
+                verdicts.print_seeds(result, console)
+        _write(out, entries, scale, seeds)
+    summary = _write(out, entries, scale, seeds)
+    console.print(f"summary: {out / SUMMARY_FILE}\nreport: {out / REPORT_FILE}")
+    return summary
+
+
+def _seeds_entry(name: str, run_dir: Path, result: dict[str, Any]) -> dict[str, Any]:
+    failed_any = sum(c["passed"] < c["checked"] for c in result["claims"])
+    return {
+        "name": name,
+        "status": "error" if result["crashed"] else "completed",
+        "dir": run_dir.name,
+        "error": "; ".join(f"seed {c['seed']}: {c['error']}" for c in result["crashed"]) or None,
+        "duration_s": result["duration_s"],
+        "seeds": result["seeds"],
+        "reproduced_seeds": result["reproduced_seeds"],
+        "reproduces": result["reproduces"],
+        "passed": sum(c["checked"] > 0 and c["passed"] == c["checked"] for c in result["claims"]),
+        "failed": failed_any,
+        "not_checked": sum(c["checked"] == 0 for c in result["claims"]),
+        "claims": result["claims"],
+    }
 
 
 def _finished(run_dir: Path, scale: str, seed: int) -> runner.Result | None:
@@ -112,11 +176,51 @@ def _entry(
     return entry
 
 
-def _write(out: Path, entries: list[dict[str, Any]], scale: str) -> dict[str, Any]:
-    summary = {"scale": scale, "experiments": entries}
+def _write(
+    out: Path,
+    entries: list[dict[str, Any]],
+    scale: str,
+    seeds: int | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    summary: dict[str, Any] = {"scale": scale, "experiments": entries}
+    if seeds is not None:
+        summary["seeds"] = list(range(seeds))
+    else:
+        summary["seed"] = seed
+    how = f"--seeds {seeds}" if seeds is not None else f"--seed {seed}"
+    summary["environment"] = environment(f"mlt reproduce --scale {scale} {how} --out {out.name}")
     write_json_atomic(out / SUMMARY_FILE, summary)
     write_report(out)
     return summary
+
+
+def environment(command: str) -> dict[str, Any]:
+    """Where and how the evidence was made (``mlt evidence`` prints it beside the numbers)."""
+    import os
+    import platform
+    from datetime import datetime, timezone
+
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "date": datetime.now(timezone.utc).date().isoformat(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "command": command,
+    }
 
 
 def write_report(out: str | Path) -> Path:
@@ -126,6 +230,9 @@ def write_report(out: str | Path) -> Path:
     items = []
     for e in summary["experiments"]:
         run_dir = out / e["dir"]
+        if "seeds" in e:  # a run over seeds: its seeds table, and seed 0's figures
+            items.append(_seeds_item(e, run_dir, summary["scale"]))
+            continue
         result = (
             runner.Result.load(run_dir)
             if (e["status"] == "completed" and (run_dir / RESULT_FILE).exists())
@@ -138,6 +245,26 @@ def write_report(out: str | Path) -> Path:
         items.append({**e, "result": result, "paper": paper})
     path = out / REPORT_FILE
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(catalog_html(f"mltheory reproduction — scale {summary['scale']}", items))
+    title = f"mltheory reproduction — scale {summary['scale']}"
+    if "seeds" in summary:
+        title += f", seeds 0–{len(summary['seeds']) - 1}"
+    tmp.write_text(catalog_html(title, items))
     tmp.replace(path)
     return path
+
+
+def _seeds_item(entry: dict[str, Any], run_dir: Path, scale: str) -> dict[str, Any]:
+    from mltheory.lab import verdicts
+    from mltheory.lab.report import _img
+
+    try:
+        paper = registry.get(entry["name"]).paper.as_dict()
+    except BadInput:
+        paper = None
+    body = verdicts.seeds_html({**entry, "experiment": entry["name"], "scale": scale}, paper)
+    first = run_dir / "cells" / f"seed={entry['seeds'][0]}"
+    if (first / RESULT_FILE).exists():
+        body += "".join(_img(p, True) for p in runner.Result.load(first).figure_paths())
+    if entry.get("error"):
+        body += f"<p class='ERROR'>crashed</p><pre>{html.escape(entry['error'])}</pre>"
+    return {**entry, "result": None, "paper": paper, "html": body}

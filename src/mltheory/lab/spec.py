@@ -132,6 +132,16 @@ class Experiment:
     # exactly as if ``fn`` had produced them.
     batch_fields: tuple[str, ...] = ()
     run_batch: Callable[..., list[dict[str, Any]]] | None = None
+    # The widths / ratios / levels the run sweeps inside itself (``mltheory.lab.inner_axis``):
+    # a sweep then batches cells differing in ``batch_fields`` and the seed point by point.
+    inner_axis: Any = None
+    # ``workload(cfg) -> mltheory.lab.estimate.Cost``: what a run trains, for ``mlt run --plan``.
+    workload: Callable[[Any], Any] | None = None
+
+    @property
+    def batchable(self) -> bool:
+        """Whether a sweep may run several cells of this experiment as one population."""
+        return self.run_batch is not None or self.inner_axis is not None
 
     def __post_init__(self) -> None:
         missing = [s for s in SCALE_NAMES if s not in self.scales]
@@ -210,6 +220,8 @@ def experiment(
     lectures: tuple[str, ...] = (),
     batch_fields: tuple[str, ...] = (),
     run_batch: Callable[..., list[dict[str, Any]]] | None = None,
+    inner_axis: Any = None,
+    workload: Callable[[Any], Any] | None = None,
 ) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
     """Register ``run`` as the experiment ``name`` (discovered by :mod:`mltheory.lab.registry`)."""
 
@@ -230,6 +242,8 @@ def experiment(
                 lectures=lectures,
                 batch_fields=batch_fields,
                 run_batch=run_batch,
+                inner_axis=inner_axis,
+                workload=workload,
             )
         )
         fn.experiment_name = name  # type: ignore[attr-defined]

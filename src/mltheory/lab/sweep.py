@@ -36,6 +36,7 @@ import re
 import socket
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -126,7 +127,7 @@ def parse_grid(exp: Experiment, specs: Iterable[str]) -> dict[str, list[Any]]:
             raise unknown(f"config field of {exp.name}:", key, fields)
         if key in grid:
             raise BadInput(f"--grid {key} is given twice; list all its values in one --grid")
-        raws = [r.strip() for r in raw.split(",")]
+        raws = [r.strip() for r in split_top_level(raw)]
         if any(r == "" for r in raws):
             raise BadInput(f"--grid {key}: empty value in {raw!r}; write {key}=V1,V2,...")
         values = [parse_field_value(exp, key, r) for r in raws]
@@ -134,6 +135,26 @@ def parse_grid(exp: Experiment, specs: Iterable[str]) -> dict[str, list[Any]]:
             raise BadInput(f"--grid {key}: a value is repeated in {raw!r}")
         grid[key] = values
     return grid
+
+
+def split_top_level(raw: str) -> list[str]:
+    """Split ``raw`` on the commas outside brackets, braces and quotes, so that list-valued
+    fields keep their own commas: ``[1,2,4],[2,4,8]`` → ``["[1,2,4]", "[2,4,8]"]``."""
+    parts, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(raw):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{(":
+            depth += 1
+        elif ch in "]})":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(raw[start:i])
+            start = i + 1
+    parts.append(raw[start:])
+    return parts
 
 
 def parse_field_value(exp: Experiment, key: str, raw: str) -> Any:
@@ -283,8 +304,8 @@ def _check_same_sweep(
 def group_cells(exp: Experiment, cells: list[Cell], batch: bool = True) -> list[list[Cell]]:
     """Cells that may run as one population: same values in every swept field outside
     ``exp.batch_fields`` (the fixed overrides are shared by all cells). Without ``run_batch``
-    (or with ``batch=False``) every cell is a group of its own."""
-    if not batch or exp.run_batch is None:
+    or an inner axis (or with ``batch=False``) every cell is a group of its own."""
+    if not batch or not exp.batchable:
         return [[c] for c in cells]
     groups: dict[Point, list[Cell]] = {}
     for c in cells:
@@ -392,7 +413,9 @@ def _error_outcome(task: CellTask, exc: BaseException, tb: str, seconds: float) 
 
 
 def _run_population(exp: Experiment, job: Job) -> list[dict[str, Any]]:
-    assert exp.run_batch is not None and job.batch_dir is not None
+    if exp.run_batch is None:
+        return _run_inner_axis_population(exp, job)
+    assert job.batch_dir is not None
     preps = [
         runner.prepare(exp.name, job.scale, t.seed, t.overrides, t.run_dir, job.device)
         for t in job.cells
@@ -432,6 +455,48 @@ def _run_population(exp: Experiment, job: Job) -> list[dict[str, Any]]:
         {"slug": t.slug, "status": "completed", "seconds": per_cell, "batched": len(preps)}
         for t in job.cells
     ]
+
+
+def _run_inner_axis_population(exp: Experiment, job: Job) -> list[dict[str, Any]]:
+    """Measure the cells' inner axis as one population per point (checkpointed in the batch
+    directory), then run each cell's own ``run`` on its measured curves."""
+    from mltheory.lab.inner_axis import Member, measure_curves, measured_ahead
+
+    assert exp.inner_axis is not None and job.batch_dir is not None
+    preps = [
+        runner.prepare(exp.name, job.scale, t.seed, t.overrides, t.run_dir, job.device)
+        for t in job.cells
+    ]
+    batch_dir = Path(job.batch_dir)
+    batch_dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(batch_dir / "cells.json", [t.slug for t in job.cells])
+    ctx = RunContext(
+        batch_dir, seed=preps[0].seed, device=preps[0].device, quiet=True, scale=job.scale
+    )
+    t0 = time.perf_counter()
+    members = [Member(p.cfg, p.seed) for p in preps]
+    curves = measure_curves(exp.inner_axis, members, ctx)
+    shared = (time.perf_counter() - t0) / len(preps)
+    outcomes = []
+    with measured_ahead({p.out_dir: c for p, c in zip(preps, curves, strict=True)}):
+        for task, prep in zip(job.cells, preps, strict=True):
+            result = runner.execute(prep, quiet=True)
+            # The cell's time includes its share of the population's training.
+            seconds = round(shared + result.duration_s, 3)
+            path = prep.out_dir / RESULT_FILE
+            write_json_atomic(
+                path, {**read_json(path), "duration_s": seconds, "batch": batch_dir.name}
+            )
+            outcomes.append(
+                {
+                    "slug": task.slug,
+                    "status": "completed",
+                    "seconds": seconds,
+                    "batched": len(preps),
+                }
+            )
+    ctx.clear_checkpoint()
+    return outcomes
 
 
 # --- executors ----------------------------------------------------------------------------------
@@ -562,9 +627,13 @@ def run_sweep(
     pending = [c for c in plan.cells if c.slug not in results]
     jobs = make_jobs(plan, pending, batch)
     populations = sum(len(j.cells) > 1 for j in jobs)
+    what = (
+        f"{len(plan.points)} grid points × {len(plan.seeds)} seeds"
+        if plan.grid
+        else f"seeds 0–{len(plan.seeds) - 1}"
+    )
     console.print(
-        f"[bold]{plan.exp.name}[/bold] sweep ({plan.scale}): {len(plan.cells)} cells = "
-        f"{len(plan.points)} grid points × {len(plan.seeds)} seeds; "
+        f"[bold]{plan.exp.name}[/bold] sweep ({plan.scale}): {len(plan.cells)} cells = {what}; "
         f"{len(plan.cells) - len(pending)} already finished, {len(pending)} to run"
         + (
             f" ({sum(len(j.cells) for j in jobs if len(j.cells) > 1)} of them batched into "
@@ -676,6 +745,7 @@ def aggregate(
             k: _stats([r["metrics"][k] for r in done if _is_number(r["metrics"].get(k))])
             for k in metric_names
         }
+        curves = aggregate_curves(plan.exp, [r["metrics"] for r in done])
         claims: dict[str, dict[str, Any]] = {}
         for r in done:
             for c in r["claims"]:
@@ -695,6 +765,7 @@ def aggregate(
                     "pending": len(cells) - len(done) - len(crashed),
                 },
                 "metrics": metrics,
+                "curves": curves,
                 "claims": claims,
                 "errors": crashed,
             }
@@ -728,6 +799,56 @@ def aggregate(
     }
 
 
+def aggregate_curves(exp: Experiment, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every list-valued numeric metric (a curve) that has one length in all ``runs``: its mean,
+    sample std, min and max point by point across seeds. ``x`` is the curve's points: the
+    experiment's inner axis (``exp.inner_axis.points_key``) where it declares one and the points
+    agree, else the positions 0, 1, …"""
+    if not runs:
+        return {}
+    axis = exp.inner_axis
+    x_key = axis.points_key if axis is not None else None
+    xs = runs[0].get(x_key) if x_key else None
+    if xs is not None and any(r.get(x_key) != xs for r in runs):
+        xs = None
+    curves: dict[str, Any] = {}
+    for name, first in runs[0].items():
+        if name == x_key or not _is_curve(first):
+            continue
+        values = [r.get(name) for r in runs]
+        if not all(_is_curve(v) and len(v) == len(first) for v in values):
+            continue
+        arr = np.asarray(values, dtype=float)  # (seeds, points)
+        arr[~np.isfinite(arr)] = np.nan  # NaN/inf are left out of the statistics, and counted
+        n = (~np.isnan(arr)).sum(axis=0)
+        with warnings.catch_warnings():  # a point with no finite value: null, not a warning
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean, low, high = np.nanmean(arr, 0), np.nanmin(arr, 0), np.nanmax(arr, 0)
+            std = np.where(n > 1, np.nanstd(arr, 0, ddof=1), np.where(n == 1, 0.0, np.nan))
+        on_axis = xs is not None and len(xs) == len(first)
+        curves[name] = {
+            "x": xs if on_axis else list(range(len(first))),
+            "x_name": axis.name if on_axis else "index",
+            "mean": _plain(mean),
+            "std": _plain(std),
+            "min": _plain(low),
+            "max": _plain(high),
+            "n": len(runs),
+        }
+        if (n < len(runs)).any():
+            curves[name]["n_finite"] = n.tolist()
+    return curves
+
+
+def _is_curve(v: Any) -> bool:
+    return isinstance(v, list) and len(v) > 1 and all(_is_number(x) for x in v)
+
+
+def _plain(values: np.ndarray) -> list[float | None]:
+    """An array as a JSON list (NaN: null)."""
+    return [float(v) if np.isfinite(v) else None for v in values]
+
+
 def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
@@ -751,7 +872,61 @@ def _stats(values: list[float]) -> dict[str, Any]:
 # --- figures ------------------------------------------------------------------------------------
 def plot_sweep(plan: SweepPlan, summary: dict[str, Any]) -> list[str]:
     """One PNG per scalar metric in ``DIR``: a panel per swept numeric field, the metric's mean
-    against it with a ±1 std band, one line per combination of the other swept fields."""
+    against it with a ±1 std band, one line per combination of the other swept fields; and one
+    ``curve-<metric>.png`` per curve: its mean against its points, ±1 std band, one line per
+    grid point."""
+    return _plot_scalars(plan, summary) + plot_curves(plan, summary)
+
+
+def plot_curves(plan: SweepPlan, summary: dict[str, Any]) -> list[str]:
+    names: dict[str, None] = {}
+    for p in summary["points"]:
+        names.update(dict.fromkeys(p.get("curves", {})))
+    written = []
+    for name in names:
+        fig, (ax,) = new_figure()
+        x_name = "index"
+        for p in summary["points"]:
+            c = p.get("curves", {}).get(name)
+            if c is None:
+                continue
+            x_name = c["x_name"]
+            xs = np.asarray(c["x"], dtype=float)
+            mean = np.asarray([np.nan if v is None else v for v in c["mean"]], dtype=float)
+            std = np.asarray([np.nan if v is None else v for v in c["std"]], dtype=float)
+            label = ", ".join(f"{k}={v}" for k, v in p["point"].items()) or None
+            (line,) = ax.plot(xs, mean, marker="o", ms=3, label=label)
+            if c["n"] > 1:
+                ax.fill_between(xs, mean - std, mean + std, alpha=0.25, color=line.get_color())
+        xs_all = [
+            float(x)
+            for p in summary["points"]
+            for x in p.get("curves", {}).get(name, {}).get("x", [])
+        ]
+        if xs_all and min(xs_all) > 0 and max(xs_all) / min(xs_all) > 10:
+            from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+            ax.set_xscale("log")
+            # plain numbers, no crowded minor labels; the points themselves when they are few
+            ax.xaxis.set_major_formatter(ScalarFormatter())
+            ax.xaxis.set_minor_formatter(NullFormatter())
+            points = sorted(set(xs_all))
+            if len(points) <= 12:
+                ax.set_xticks(points, [f"{x:g}" for x in points])
+        ax.set(xlabel=x_name, ylabel=name)
+        if len(summary["points"]) > 1:
+            ax.legend(fontsize=7)
+        fig.suptitle(
+            f"{plan.exp.name} ({plan.scale}): {name}, mean ± std over {len(plan.seeds)} seed(s)",
+            fontsize=10,
+        )
+        file = "curve-" + re.sub(r"[^A-Za-z0-9._-]+", "-", name) + ".png"
+        fig.savefig(plan.out / file, dpi=110)
+        written.append(file)
+    return written
+
+
+def _plot_scalars(plan: SweepPlan, summary: dict[str, Any]) -> list[str]:
     fields = [
         k
         for k, values in plan.grid.items()

@@ -8,6 +8,7 @@ from mltheory.lab import registry, runner
 from mltheory.lab.context import RunContext
 from mltheory.lab.errors import BadInput
 from mltheory.lab.experiments.generalization import deep_double_descent as ddd
+from mltheory.lab.inner_axis import Member, measure_curves
 
 TINY = {"max_width": 8, "n_widths": 3, "n_train": 200, "n_test": 100, "steps": 40}
 
@@ -36,16 +37,19 @@ def test_same_seed_same_metrics(tmp_path):
     assert other.metrics["test_error"] != first.metrics["test_error"]
 
 
-def test_run_batch_equals_single_runs(tmp_path):
-    """A sweep's population (two seeds, two noise levels) gives each cell what ``run`` gives."""
+def test_population_over_members_equals_single_runs(tmp_path):
+    """The inner axis measured for two members at once (two seeds, two noise levels, as a sweep
+    batches them) gives each member the curves its own run measures."""
     exp = registry.get("deep-double-descent")
-    assert exp.run_batch is not None and "label_noise" in exp.batch_fields
+    assert exp.inner_axis is ddd.WIDTHS and "label_noise" in exp.batch_fields
     cfgs = [ddd.Config(**TINY), ddd.Config(**TINY, label_noise=0.5)]
-    batched = exp.run_batch(cfgs, [0, 1], RunContext(tmp_path / "batch", seed=0, quiet=True))
-    for cfg, seed, metrics in zip(cfgs, [0, 1], batched, strict=True):
+    members = [Member(cfg, seed) for cfg, seed in zip(cfgs, [0, 1], strict=True)]
+    batched = measure_curves(ddd.WIDTHS, members, RunContext(tmp_path / "b", seed=0, quiet=True))
+    for cfg, seed, curves in zip(cfgs, [0, 1], batched, strict=True):
         alone = exp.fn(cfg, RunContext(tmp_path / f"alone{seed}", seed=seed, quiet=True))
+        assert curves["widths"] == alone["widths"] == ddd.widths_for(cfg)
         for key in ("train_error", "test_error", "train_error_clean", "test_error_clean"):
-            assert metrics[key] == pytest.approx(alone[key], abs=1e-3), key
+            assert curves[key] == pytest.approx(alone[key], abs=1e-3), key
 
 
 def test_widths_are_distinct_and_log_spaced():

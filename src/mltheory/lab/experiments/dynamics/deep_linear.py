@@ -29,13 +29,22 @@ Scales (2-core laptop CPU unless noted):
     paper  hidden 400, 8 modes, η = 0.0005, 40 000 steps, 74 s on the same CPU (all PASS,
            max curve deviation 0.55% of s)
 
+Development notes, hand-written and dated (the evidence is the generated section below).
 Measured (cpu scale, seed 0, 2-core x86_64 CPU shared with other jobs, load average ~10):
 max |u − u_eq12|/s = 2.0% (mode s = 1.5; tolerance 5%); half-times 1.29, 1.82, 2.50, 3.37,
 6.14 τ against eq. 12's 1.29, 1.81, 2.48, 3.35, 6.12 τ (max relative error 1.1%), strictly
 ordered by s; log-log slope of half-time against (1/s) ln(s/u₀ − 1): 1.001. Seeds 1–3: curve
 deviation 0.9–2.1%, slope 0.9995–1.003. All claims PASS in 3.9 s.
-Idle 2-core x86_64 CPU (2026-11-23, torch's default 2 threads, seed 0, the whole catalog in one
-``mlt reproduce --scale cpu``): 1.8 s, 4/4 claims PASS; smoke 0.4 s.
+.. evidence: begin
+Evidence (written by ``mlt evidence`` from evidence/cpu-seed0; do not edit):
+cpu scale, seed 0, 2.1 s: 4/4 PASS; machine not recorded in summary.json (see evidence/README.md).
+    sigmoid: 0.01985 (PASS)
+    order: [1.294, 1.816, 2.504, 3.368, 6.14] (PASS)
+    learning-time: 0.01069 (PASS)
+    time-scaling: 1.001 (PASS)
+smoke scale: 0.4 s, 2/4 PASS.
+Reproduce: ``mlt reproduce --scale cpu --seed 0 --out repro``
+.. evidence: end
 Command: ``mlt run deep-linear --scale cpu --seed 0``
 """
 

@@ -10,10 +10,11 @@ near the width at which the network can just fit the noisy training set (the int
 threshold), then falls again as wider networks interpolate "more smoothly". Without label noise
 the peak is much smaller: it comes from fitting the noise with barely enough capacity.
 
-Every width trains its networks as one population (``mltheory.lab.population``): the noisy and
-the clean label sets (and, in a sweep, every seed) are members of one batched model per width;
-widths are grouped, one population per width, one checkpointed phase each. The noisy and the
-clean member of a seed share their initialisation and data order, so they differ only in labels.
+The widths are the run's *inner axis* (``WIDTHS``, ``mltheory.lab.inner_axis``): ``run`` asks
+for the curves and the platform measures them width by width, one checkpointed population per
+width holding the noisy and the clean label sets (and, in a sweep or ``mlt run --seeds``, every
+seed). The noisy and the clean member of a seed share their initialisation and data order, so
+they differ only in labels.
 
 Scales (2-core laptop CPU unless noted):
     smoke  6 widths 2..64, 1000 training examples, 300 steps: seconds
@@ -21,6 +22,7 @@ Scales (2-core laptop CPU unless noted):
            epochs) per network, noisy and clean labels (40 networks, 20 populations): 1–1.5 min
     paper  28 widths 2..400, 40000 steps (1000 epochs), GPU
 
+Development notes, hand-written and dated (the evidence is the generated section below).
 Measured (cpu scale, 2-core AMD EPYC, torch 2.13.0 CPU build, its default 2 threads,
 2026-11-29): seed 0 in 84 s: with 15% noise, test error 49.3% at h=16 (the classical
 minimum), rising to 55.0% at h=62 (peak region h=28–62: the widths within the 3-point noise
@@ -45,7 +47,18 @@ points of test-set noise (1000 examples), so the single highest point moves amon
 62 with rounding-level changes. Judged by that argmax alone, the peak sat at 0.35–0.6× the
 threshold across seeds 0–2 (at 4000 steps) and failed the factor-2 window for one or two of
 them. The window itself is unchanged.
-Smoke: 0.6 s.
+.. evidence: begin
+Evidence (written by ``mlt evidence`` from evidence/cpu-seed0; do not edit):
+cpu scale, seed 0, 74 s: 6/6 PASS; machine not recorded in summary.json (see evidence/README.md).
+    wider-fits-better: [0.7253, 0] (PASS)
+    widest-interpolates: 0 (PASS)
+    test-error-rises: 49.3% at h=16 → 55.0% at h=62 (rise 0.057) (PASS)
+    test-error-falls-again: 0.133 (PASS)
+    peak-at-interpolation-threshold: peak region h=28–62 (highest at h=62), threshold h=80 (ratio 0.78) (PASS)
+    peak-shrinks-without-noise: rise 0.057 with noise, 0.000 without (PASS)
+smoke scale: 0.7 s, 1/6 PASS.
+Reproduce: ``mlt reproduce --scale cpu --seed 0 --out repro``
+.. evidence: end
 Command: ``mlt run deep-double-descent --scale cpu --seed 0``
 """
 
@@ -60,7 +73,9 @@ from pydantic import Field, model_validator
 
 from mltheory.lab.context import RunContext, derived_seed, seeded_generator
 from mltheory.lab.data import corrupt_labels, load_mnist1d
+from mltheory.lab.estimate import Cost, Workload, mlp_params, mnist1d_need
 from mltheory.lab.figures import new_figure
+from mltheory.lab.inner_axis import InnerAxis, Member
 from mltheory.lab.population import PopulationMLP, train_population
 from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
 
@@ -287,138 +302,103 @@ def init_seed(seed: int, width: int) -> int:
     return derived_seed(seed, INIT_OFFSET + width)
 
 
-def train_cells(
-    cfgs: Sequence[Config], seeds: Sequence[int], ctx: RunContext
-) -> list[dict[str, Any]]:
-    """Train every cell's networks (noisy and, if asked, clean labels) at every width, one
-    population per width, and return each cell's metrics. Cells must differ only in
-    ``BATCH_FIELDS`` and the seed; identical members (same seed and settings) are trained once."""
-    base = cfgs[0]
-    widths = widths_for(base)
-    data = load_mnist1d().subset(base.n_train, base.n_test).to(ctx.device)
+def train_width(width: int, members: Sequence[Member], ctx: RunContext) -> list[dict[str, Any]]:
+    """The inner axis's per-point function: every member's networks of one width, trained as one
+    population, noisy labels and (if asked) clean labels; returns each member's errors.
 
-    # One member per distinct (seed, noise, lr, momentum, weight decay).
-    members: list[tuple[int, float, float, float, float]] = []
-    cell_members: list[dict[str, int]] = []
-    for cfg, seed in zip(cfgs, seeds, strict=True):
+    Members (a run's config and seed; a sweep's cells) differ only in ``BATCH_FIELDS`` and the
+    seed. The noisy and the clean network of a seed share their init and data order (paired
+    curves); identical networks (same seed and settings) are trained once."""
+    base = members[0].cfg
+    data = load_mnist1d().subset(base.n_train, base.n_test).to(ctx.device)
+    nets: list[tuple[int, float, float, float, float]] = []  # (seed, noise, lr, momentum, wd)
+    nets_of_member: list[dict[str, int]] = []  # metric suffix ("" noisy, "_clean") -> net
+    for m in members:
         mine = {}
-        noises = {"noisy": cfg.label_noise, **({"clean": 0.0} if cfg.compare_clean else {})}
-        for kind, noise in noises.items():
-            key = (seed, noise, cfg.lr, cfg.momentum, cfg.weight_decay)
-            if key not in members:
-                members.append(key)
-            mine[kind] = members.index(key)
-        cell_members.append(mine)
+        noises = {"": m.cfg.label_noise, **({"_clean": 0.0} if m.cfg.compare_clean else {})}
+        for suffix, noise in noises.items():
+            key = (m.seed, noise, m.cfg.lr, m.cfg.momentum, m.cfg.weight_decay)
+            if key not in nets:
+                nets.append(key)
+            mine[suffix] = nets.index(key)
+        nets_of_member.append(mine)
     labels = torch.stack(
         [
             corrupt_labels(
                 data.y_train.cpu(), noise, data.n_classes, cell_generator(seed, LABELS_OFFSET)
             )
-            for seed, noise, *_ in members
+            for seed, noise, *_ in nets
         ]
     ).to(ctx.device)
-    ctx.log(
-        members=[
-            dict(zip(("seed", "noise", "lr", "momentum", "wd"), k, strict=True)) for k in members
-        ]
+    pop = PopulationMLP.init(
+        data.input_dim,
+        [width, width],
+        data.n_classes,
+        [init_seed(seed, width) for seed, *_ in nets],
+        device=ctx.device,
     )
-
-    def train_width(width: int) -> dict[str, list[float]]:
-        # The noisy and the clean member of a seed share init and data order (paired curves).
-        init_seeds = [init_seed(seed, width) for seed, *_ in members]
-        pop = PopulationMLP.init(
-            data.input_dim, [width, width], data.n_classes, init_seeds, device=ctx.device
-        )
-        hist = train_population(
-            pop,
-            data.x_train,
-            labels,
-            steps=base.steps,
-            batch_size=base.batch_size,
-            lr=[k[2] for k in members],
-            momentum=[k[3] for k in members],
-            weight_decay=[k[4] for k in members],
-            generators=[cell_generator(seed, ORDER_OFFSET + width) for seed, *_ in members],
-            ctx=ctx,
-            x_test=data.x_test,
-            y_test=data.y_test,
-            eval_every=base.eval_every,
-            description=f"width {width}",
-            log={"width": width},
-        )
-        return {**hist.final(), "n_params": pop.n_params()}
-
-    finals = ctx.run_phases(widths, train_width, description="widths")
-
-    results = []
-    for cfg, mine in zip(cfgs, cell_members, strict=True):
-        metrics: dict[str, Any] = {
-            "widths": widths,
-            "fit_error": cfg.fit_error,
-            "label_noise": cfg.label_noise,
+    hist = train_population(
+        pop,
+        data.x_train,
+        labels,
+        steps=base.steps,
+        batch_size=base.batch_size,
+        lr=[k[2] for k in nets],
+        momentum=[k[3] for k in nets],
+        weight_decay=[k[4] for k in nets],
+        generators=[cell_generator(seed, ORDER_OFFSET + width) for seed, *_ in nets],
+        ctx=ctx,
+        x_test=data.x_test,
+        y_test=data.y_test,
+        eval_every=base.eval_every,
+        description=f"width {width}",
+        log={"width": width},
+    )
+    final = hist.final()
+    return [
+        {
+            **{f"train_error{sfx}": 1 - final["train_acc"][i] for sfx, i in mine.items()},
+            **{f"test_error{sfx}": 1 - final["test_acc"][i] for sfx, i in mine.items()},
+            "n_params": pop.n_params(),
         }
-        for kind, suffix in (("noisy", ""), ("clean", "_clean")):
-            if kind not in mine:
-                continue
-            i = mine[kind]
-            metrics[f"train_error{suffix}"] = [1 - finals[w]["train_acc"][i] for w in widths]
-            metrics[f"test_error{suffix}"] = [1 - finals[w]["test_acc"][i] for w in widths]
-        shape = curve_shape(widths, metrics["test_error"], metrics["train_error"], cfg.fit_error)
-        metrics.update(shape)
-        metrics["n_params"] = [finals[w]["n_params"] for w in widths]
-        results.append(metrics)
-    _plot(results, ctx)
-    return results
+        for mine in nets_of_member
+    ]
 
 
-def _plot(results: list[dict[str, Any]], ctx: RunContext) -> None:
+def plot_curves(m: Mapping[str, Any], ctx: RunContext) -> None:
     fig, (ax,) = new_figure(width=6.5, height=4.2)
-    widths = results[0]["widths"]
-    for k, m in enumerate(results):
-        first = k == 0
+    widths = m["widths"]
+    ax.plot(
+        widths,
+        m["test_error"],
+        "o-",
+        color="C3",
+        ms=3,
+        alpha=0.8,
+        label=f"test, {m['label_noise']:.0%} label noise",
+    )
+    ax.plot(
+        widths, m["train_error"], "o--", color="C3", ms=2, alpha=0.5, label="train, noisy labels"
+    )
+    if "test_error_clean" in m:
         ax.plot(
-            widths,
-            m["test_error"],
-            "o-",
-            color="C3",
-            ms=3,
-            label=f"test, {m['label_noise']:.0%} label noise" if first else None,
-            alpha=0.8,
+            widths, m["test_error_clean"], "s-", color="C0", ms=3, alpha=0.8, label="test, no noise"
         )
         ax.plot(
             widths,
-            m["train_error"],
-            "o--",
-            color="C3",
+            m["train_error_clean"],
+            "s--",
+            color="C0",
             ms=2,
-            label="train, noisy labels" if first else None,
             alpha=0.5,
+            label="train, no noise",
         )
-        if "test_error_clean" in m:
-            ax.plot(
-                widths,
-                m["test_error_clean"],
-                "s-",
-                color="C0",
-                ms=3,
-                label="test, no noise" if first else None,
-                alpha=0.8,
-            )
-            ax.plot(
-                widths,
-                m["train_error_clean"],
-                "s--",
-                color="C0",
-                ms=2,
-                label="train, no noise" if first else None,
-                alpha=0.5,
-            )
     (w_min, e_min), ((p_lo, p_hi), e_peak), (w_wide, e_wide) = REFERENCE.values()
     ax.plot([w_min, w_wide], [e_min, e_wide], "k*", ms=10, label="MNIST-1D reference")
     ax.hlines(e_peak, p_lo, p_hi, colors="k", lw=3)
-    if results[0]["interpolation_width"] is not None:
+    if m["interpolation_width"] is not None:
         ax.axvline(
-            results[0]["interpolation_width"],
+            m["interpolation_width"],
             color="gray",
             ls=":",
             label="first width fitting noisy train set",
@@ -433,12 +413,31 @@ def _plot(results: list[dict[str, Any]], ctx: RunContext) -> None:
     ctx.save_figure(fig, "deep_double_descent")
 
 
+def workload(cfg: Config) -> Cost:
+    """What a run trains, for ``mlt run --plan``: one population per width."""
+    nets = 2 if cfg.compare_clean else 1
+    evals = (cfg.steps // cfg.eval_every + 1) * (cfg.n_train + cfg.n_test)
+    return Cost(
+        [
+            Workload(
+                f"width {w}",
+                n_params=mlp_params(40, [w, w], 10),
+                steps=cfg.steps,
+                batch_size=cfg.batch_size,
+                members=nets,
+                eval_examples=evals,
+                activations_per_example=40 + 2 * w + 10,
+                data_bytes=4 * 41 * (cfg.n_train + cfg.n_test),
+            )
+            for w in widths_for(cfg)
+        ],
+        [mnist1d_need()],
+    )
+
+
+WIDTHS = InnerAxis("width", points=widths_for, measure=train_width)
+# A sweep trains cells that differ only in these fields (and the seed) as one population.
 BATCH_FIELDS = ("label_noise", "lr", "momentum", "weight_decay")
-
-
-def run_batch(cfgs: Sequence[Config], seeds: Sequence[int], ctx: RunContext) -> list[dict]:
-    """Sweep hook: cells differing only in ``BATCH_FIELDS`` and the seed, as one population."""
-    return train_cells(cfgs, seeds, ctx)
 
 
 @experiment(
@@ -451,7 +450,17 @@ def run_batch(cfgs: Sequence[Config], seeds: Sequence[int], ctx: RunContext) -> 
     claims=CLAIMS,
     lectures=("CS 229br lecture 1",),
     batch_fields=BATCH_FIELDS,
-    run_batch=run_batch,
+    inner_axis=WIDTHS,
+    workload=workload,
 )
 def run(cfg: Config, ctx: RunContext) -> dict:
-    return train_cells([cfg], [ctx.seed], ctx)[0]
+    # Train and evaluate an MLP 40→h→h→10 at every width h: test and train error against h,
+    # with noisy labels and, when compare_clean, with the clean ones (one population per width).
+    curves = WIDTHS.sweep(cfg, ctx)
+    # Where does the noisy curve peak, and how does that relate to the first width that fits?
+    shape = curve_shape(
+        curves["widths"], curves["test_error"], curves["train_error"], cfg.fit_error
+    )
+    metrics = {"fit_error": cfg.fit_error, "label_noise": cfg.label_noise, **curves, **shape}
+    plot_curves(metrics, ctx)
+    return metrics

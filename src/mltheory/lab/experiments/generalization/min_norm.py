@@ -13,11 +13,17 @@ Scales (2-core laptop CPU unless noted):
     cpu    n=200, d=1000, about a second
     paper  n=2000, d=20000 (GPU or a patient CPU)
 
-Measured (cpu scale, seed 0): relative error to X⁺y 2.8e-15; training residual 9e-17; largest
-row-space leak 1.5e-15; shifted-start error 1.7e-15; ‖limit from w₀‖² − ‖X⁺y‖² equals ‖P⊥w₀‖²
-(0.79) to 5e-16.
-Idle 2-core x86_64 CPU (2026-11-23, torch's default 2 threads, seed 0, the whole catalog in one
-``mlt reproduce --scale cpu``): 1.2 s, 5/5 claims PASS; smoke 0.5 s.
+.. evidence: begin
+Evidence (written by ``mlt evidence`` from evidence/cpu-seed0; do not edit):
+cpu scale, seed 0, 1.0 s: 5/5 PASS; machine not recorded in summary.json (see evidence/README.md).
+    pinv-limit: 4.298e-15 (PASS)
+    interpolates: 2.047e-16 (PASS)
+    row-space: 2.435e-15 (PASS)
+    shifted-start: 2.699e-15 (PASS)
+    min-norm: 4.441e-16 (PASS)
+smoke scale: 0.4 s, 5/5 PASS.
+Reproduce: ``mlt reproduce --scale cpu --seed 0 --out repro``
+.. evidence: end
 Command: ``mlt run min-norm --scale cpu --seed 0``
 """
 
