@@ -1,0 +1,32 @@
+"""Compute: students' lab runs from the portal, on the course's workers (see docs/compute.md)."""
+
+from __future__ import annotations
+
+import os
+
+
+def run_worker(
+    queue: str = "cpu",
+    device: str | None = None,
+    name: str | None = None,
+    batch: bool = False,
+    max_tasks: int | None = None,
+) -> None:
+    """Entry point of ``mlt worker``: Django set up from the environment (as the web process
+    is), then :func:`mltheory.portal.compute.worker.start`. Raises ``BadInput`` for a device
+    this machine does not have."""
+    from mltheory.lab.errors import BadInput
+    from mltheory.portal.server import setup_django
+
+    if device not in (None, "auto", "cpu") and not (device == "cuda" or device.startswith("cuda:")):
+        raise BadInput(f"unknown device {device!r}; allowed: auto, cpu, cuda, cuda:N")
+    if device and device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            raise BadInput(f"--device {device}: no CUDA device is available on this machine")
+    # Without SECRET_KEY this is a local worker beside `mlt portal` (the same defaults).
+    setup_django(local="SECRET_KEY" not in os.environ)
+    from .worker import start
+
+    start(queue, None if device == "auto" else device, name, batch=batch, max_tasks=max_tasks)

@@ -1,0 +1,142 @@
+"""Workers: claiming, running through the lab, retrying after a SIGKILLed worker, failing
+after too many attempts, stopping a cancelled run."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pytest
+from conftest import run_state, wait_for
+from django.conf import settings
+from django.core.files.storage import default_storage
+
+from mltheory.portal.compute import queue
+from mltheory.portal.compute.models import Run, State, Worker
+from mltheory.portal.compute.worker import RunWorker
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+def submit(owner, **overrides) -> Run:
+    return queue.submit(
+        owner,
+        experiment="compute-test-phases",
+        scale="smoke",
+        seeds=[0],
+        overrides=overrides,
+        queue="cpu",
+    )
+
+
+def executions(run: Run) -> list[int]:
+    path = Path(settings.COMPUTE_WORK_DIR) / f"run-{run.pk}" / "seed-0" / "executions.txt"
+    return [int(x) for x in path.read_text().split()] if path.exists() else []
+
+
+def test_a_run_is_claimed_once_and_a_cancelled_run_not_at_all(offering, student):
+    row = Worker.objects.create(name="w1", queue="cpu")
+    worker = RunWorker(row, device="cpu")
+    run, cancelled = submit(student), submit(student)
+    assert queue.cancel(cancelled)
+    claimed = worker.claim(run.pk)
+    assert claimed is not None and claimed[1] == 1
+    assert run_state(run.pk).state == State.RUNNING
+    assert worker.claim(run.pk) is None  # already running: a second claim gets nothing
+    assert worker.claim(cancelled.pk) is None
+    assert run_state(cancelled.pk).state == State.CANCELLED
+
+
+def test_a_worker_runs_a_queued_run_and_stores_its_results(offering, student, workers):
+    run = submit(student, phases=2)
+    workers.start("--queue", "cpu", "--name", "cpu-1", "--batch")
+    done = wait_for(
+        lambda: run_state(run.pk).state not in (State.QUEUED, State.RUNNING) and run_state(run.pk),
+        what="the run to end",
+        logs=workers.logs,
+    )
+    assert done.state == State.DONE, done.log
+    assert done.attempts == 1
+    assert [v["passed"] for v in done.result["verdicts"]] == [1]
+    assert done.result["seeds"]["0"]["metrics"]["phases_run"] == 2
+    assert "seed-0/phases.png" in done.files
+    assert default_storage.exists(done.files["seed-0/phases.png"])
+    assert done.first_progress is not None and done.used_s > 0
+    assert done.worker.name == "cpu-1"
+
+
+def test_a_run_whose_worker_is_killed_is_taken_again_and_resumes(offering, student, workers):
+    run = submit(student, phases=8, phase_s=0.4)
+    first = workers.start("--queue", "cpu", "--name", "doomed")
+    wait_for(lambda: len(executions(run)) >= 3, what="three phases", logs=workers.logs)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    ran_before_kill = executions(run)
+    workers.start("--queue", "cpu", "--name", "rescuer")
+    done = wait_for(
+        lambda: run_state(run.pk).state in (State.DONE, State.FAILED) and run_state(run.pk),
+        what="the run to be taken again and finish",
+        logs=workers.logs,
+    )
+    assert done.state == State.DONE, done.log
+    assert done.attempts == 2
+    assert done.worker.name == "rescuer"
+    assert "no heartbeat from worker doomed" in done.log
+    # Resumed from the lab's checkpoint: the phases finished before the kill did not run again
+    # (at most the one that was running when the worker died ran twice).
+    assert done.result["seeds"]["0"]["resumed"] is True
+    ran = executions(run)
+    assert sorted(set(ran)) == list(range(8))
+    assert len(ran) <= 9
+    for phase in ran_before_kill[:-1]:
+        assert ran.count(phase) == 1
+
+
+def test_a_run_that_keeps_crashing_fails_after_the_attempts_limit_with_its_log(
+    offering, student, workers
+):
+    run = submit(student, phases=1, crash=True)
+    workers.start("--queue", "cpu", "--name", "cpu-1", MLT_COMPUTE_MAX_ATTEMPTS="2")
+    failed = wait_for(
+        lambda: run_state(run.pk).state == State.FAILED and run_state(run.pk),
+        what="the run to fail",
+        logs=workers.logs,
+    )
+    assert failed.attempts == 2
+    assert "failed 2 times" in failed.stop_reason
+    assert "RuntimeError: this experiment crashes on purpose" in failed.log
+    assert failed.log.count("[portal] attempt") == 2
+
+
+def test_bad_input_fails_at_once_with_the_labs_message(offering, student, workers):
+    run = submit(student, phases=0)  # below the field's bound (ge=1)
+    workers.start("--queue", "cpu", "--name", "cpu-1", "--batch")
+    failed = wait_for(
+        lambda: run_state(run.pk).state == State.FAILED and run_state(run.pk),
+        what="the run to fail",
+        logs=workers.logs,
+    )
+    assert failed.attempts == 1
+    assert "phases=0" in failed.log and "greater than or equal to 1" in failed.log
+
+
+def test_cancelling_a_running_run_stops_its_worker_child(offering, student, workers):
+    run = submit(student, phases=30, phase_s=0.3)
+    workers.start("--queue", "cpu", "--name", "cpu-1")
+    wait_for(lambda: len(executions(run)) >= 1, what="the first phase", logs=workers.logs)
+    assert queue.cancel(run_state(run.pk))
+    wait_for(
+        lambda: (
+            Run.objects.get(pk=run.pk).stop_reason == "cancelled"
+            and run_state(run.pk).worker.last_seen
+        ),
+        what="the cancellation",
+    )
+    stopped_at = len(executions(run))
+    # The worker takes the next run: the cancelled one's child was stopped, not waited for.
+    second = submit(student, phases=1)
+    wait_for(
+        lambda: run_state(second.pk).state == State.DONE, what="the next run", logs=workers.logs
+    )
+    assert len(executions(run)) < 30 and len(executions(run)) <= stopped_at + 2
+    assert run_state(run.pk).state == State.CANCELLED
