@@ -1,0 +1,139 @@
+"""Compute pages: the generated form (bounds, descriptions, refusals with the field's message),
+quota refusals, and permissions (a student sees, cancels and forks only their own private runs)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.urls import reverse
+
+from mltheory.portal.compute import queue
+from mltheory.portal.compute.models import Quota, Run, State
+from mltheory.portal.courses.models import Course, Enrollment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def course(offering):
+    return Course.objects.create(
+        offering=offering,
+        code="CS 229br",
+        slug="cs229br",
+        title="ML theory",
+        institution="Harvard",
+        instructor="B",
+        capacity=10,
+    )
+
+
+@pytest.fixture
+def enrolled(course, student, other_student):
+    for user in (student, other_student):
+        Enrollment.objects.create(user=user, course=course)
+    return student
+
+
+def make_run(owner, **kw) -> Run:
+    return queue.submit(
+        owner, experiment="min-norm", scale="smoke", seeds=[0], overrides={}, queue="cpu", **kw
+    )
+
+
+def test_the_form_shows_each_fields_bounds_and_description(client, enrolled):
+    client.force_login(enrolled)
+    page = client.get(reverse("compute:submit", args=["min-norm"])).content.decode()
+    assert "number of training points" in page or "cfg_n" in page
+    assert "step size as a multiple of 1/L" in page
+    assert "Allowed: &gt; 0, ≤ 1.99" in page or "Allowed: > 0, ≤ 1.99" in page
+
+
+def test_a_bad_value_is_refused_with_the_fields_message_and_nothing_queued(client, enrolled):
+    client.force_login(enrolled)
+    url = reverse("compute:submit", args=["min-norm"])
+    resp = client.post(url, {"scale": "smoke", "seeds": "0", "queue": "cpu", "cfg_lr_scale": "3"})
+    assert resp.status_code == 200
+    assert "lr_scale: Input should be less than or equal to 1.99" in resp.content.decode()
+    resp = client.post(url, {"scale": "smoke", "seeds": "0", "queue": "cpu", "cfg_n": "100"})
+    assert "d (60) must exceed n (100)" in resp.content.decode()  # the config's own check
+    resp = client.post(url, {"scale": "smoke", "seeds": "0,x", "queue": "cpu"})
+    assert "Seeds must be integers" in resp.content.decode()
+    assert not Run.objects.exists()
+
+
+def test_a_valid_submission_queues_a_run_with_the_changed_fields(client, enrolled):
+    client.force_login(enrolled)
+    resp = client.post(
+        reverse("compute:submit", args=["min-norm"]),
+        {"scale": "smoke", "seeds": "0-2", "queue": "cpu", "cfg_n": "10", "cfg_d": "40"},
+    )
+    run = Run.objects.get()
+    assert resp.status_code == 302 and resp.url == run.get_absolute_url()
+    assert (run.state, run.seeds, run.overrides) == (State.QUEUED, [0, 1, 2], {"n": 10, "d": 40})
+
+
+def test_a_submission_over_the_quota_is_refused_with_the_remaining_budget(
+    client, enrolled, offering
+):
+    client.force_login(enrolled)
+    quota = queue.quota_for(enrolled, offering)
+    Quota.objects.filter(pk=quota.pk).update(cpu_hours=0.05)
+    resp = client.post(
+        reverse("compute:submit", args=["min-norm"]),
+        {"scale": "smoke", "seeds": "0", "queue": "cpu"},
+    )
+    page = resp.content.decode()
+    assert "your remaining CPU budget this term is 0.05 hours" in page
+    assert not Run.objects.exists()
+
+
+def test_only_enrolled_students_and_staff_may_submit(client, student, course):
+    client.force_login(student)  # not enrolled
+    assert client.get(reverse("compute:submit", args=["min-norm"])).status_code == 403
+
+
+def test_a_student_cannot_see_cancel_rerun_or_fork_anothers_private_run(
+    client, enrolled, other_student
+):
+    theirs = make_run(other_student)
+    name = "compute/runs/x/seed-0/fig.png"
+    default_storage.save(name, ContentFile(b"png"))
+    Run.objects.filter(pk=theirs.pk).update(files={"seed-0/fig.png": name})
+    client.force_login(enrolled)
+    for url in (
+        reverse("compute:run", args=[theirs.pk]),
+        reverse("compute:run_status", args=[theirs.pk]),
+        reverse("compute:run_file", args=[theirs.pk, "seed-0/fig.png"]),
+        reverse("compute:submit", args=["min-norm"]) + f"?fork={theirs.pk}",
+    ):
+        assert client.get(url).status_code == 404, url
+    for url in (
+        reverse("compute:cancel", args=[theirs.pk]),
+        reverse("compute:rerun", args=[theirs.pk]),
+    ):
+        assert client.post(url).status_code == 404, url
+    assert Run.objects.get(pk=theirs.pk).state == State.QUEUED
+    assert Run.objects.count() == 1
+    # Their own run: visible, cancellable.
+    mine = make_run(enrolled)
+    assert client.get(reverse("compute:run", args=[mine.pk])).status_code == 200
+    client.post(reverse("compute:cancel", args=[mine.pk]))
+    assert Run.objects.get(pk=mine.pk).state == State.CANCELLED
+    assert [r["id"] for r in client.get(reverse("compute:my_runs_status")).json()["runs"]] == [
+        mine.pk
+    ]
+
+
+def test_a_published_run_is_public_and_forkable_but_not_cancellable_by_others(
+    client, enrolled, other_student
+):
+    theirs = make_run(other_student, published=True)
+    assert client.get(reverse("compute:run", args=[theirs.pk])).status_code == 200  # anonymous
+    client.force_login(enrolled)
+    assert client.post(reverse("compute:cancel", args=[theirs.pk])).status_code == 404
+    form = client.get(reverse("compute:submit", args=["min-norm"]) + f"?fork={theirs.pk}")
+    assert form.status_code == 200
+    client.post(reverse("compute:rerun", args=[theirs.pk]))
+    fork = Run.objects.exclude(pk=theirs.pk).get()
+    assert (fork.owner, fork.forked_from) == (enrolled, theirs)
