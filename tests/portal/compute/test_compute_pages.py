@@ -137,3 +137,36 @@ def test_a_published_run_is_public_and_forkable_but_not_cancellable_by_others(
     client.post(reverse("compute:rerun", args=[theirs.pk]))
     fork = Run.objects.exclude(pk=theirs.pk).get()
     assert (fork.owner, fork.forked_from) == (enrolled, theirs)
+
+
+def test_the_gallery_and_course_pages_show_only_existing_experiments(client, course, staff):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mltheory.portal.courses.models import Lecture
+
+    lecture = Lecture.objects.create(
+        starts_at=timezone.now(),
+        ends_at=timezone.now() + timedelta(hours=3),
+        title="Generalization",
+        experiments="min-norm, no-such-experiment",
+    )
+    lecture.courses.add(course)
+    run = make_run(staff, published=True)
+    Run.objects.filter(pk=run.pk).update(
+        state=State.DONE,
+        finished=timezone.now(),
+        result={
+            "experiment": "min-norm",
+            "hardware": "test-host: x86_64 CPU",
+            "verdicts": [{"id": "pinv-limit", "passed": 1, "checked": 1}],
+            "seeds": {},
+        },
+    )
+    page = client.get(course.get_absolute_url()).content.decode()
+    assert 'href="/compute/gallery/#exp-min-norm"><code>mlt run min-norm</code></a>' in page
+    assert "no-such-experiment" not in page
+    gallery = client.get(reverse("compute:gallery")).content.decode()
+    assert 'id="exp-min-norm"' in gallery and "no-such-experiment" not in gallery
+    assert "1/1 claim checks passed" in gallery and "test-host: x86_64 CPU" in gallery
