@@ -20,9 +20,8 @@ class WorkerAdmin(admin.ModelAdmin):
 
 
 class PriorityForm(admin.helpers.ActionForm):
-    priority = forms.IntegerField(
-        required=False, min_value=-100, max_value=100, help_text="for 'Set priority'"
-    )
+    # Bounds are checked by the action itself, which says what is allowed.
+    priority = forms.IntegerField(required=False, help_text="for 'Set priority': -100..100")
 
 
 @admin.register(Run)
