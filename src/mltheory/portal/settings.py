@@ -186,6 +186,9 @@ COMPUTE_WORK_DIR = Path(os.environ.get("MLT_COMPUTE_WORK_DIR") or DATA_DIR / "co
 COMPUTE_HEARTBEAT_S = float(os.environ.get("MLT_COMPUTE_HEARTBEAT_S", 5))
 COMPUTE_HEARTBEAT_TIMEOUT_S = float(os.environ.get("MLT_COMPUTE_HEARTBEAT_TIMEOUT_S", 60))
 COMPUTE_MAX_ATTEMPTS = int(os.environ.get("MLT_COMPUTE_MAX_ATTEMPTS", 3))
+# Where a sweep's cells run: "local" (one after another on the worker) or "ray" (the lab's Ray
+# executor, on the cluster RAY_ADDRESS names).
+COMPUTE_SWEEP_EXECUTOR = os.environ.get("MLT_COMPUTE_SWEEP_EXECUTOR", "local")
 # A student's budget per term until staff set it (hours).
 COMPUTE_DEFAULT_CPU_HOURS = float(os.environ.get("MLT_COMPUTE_DEFAULT_CPU_HOURS", 10))
 COMPUTE_DEFAULT_GPU_HOURS = float(os.environ.get("MLT_COMPUTE_DEFAULT_GPU_HOURS", 2))

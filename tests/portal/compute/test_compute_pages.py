@@ -170,3 +170,19 @@ def test_the_gallery_and_course_pages_show_only_existing_experiments(client, cou
     gallery = client.get(reverse("compute:gallery")).content.decode()
     assert 'id="exp-min-norm"' in gallery and "no-such-experiment" not in gallery
     assert "1/1 claim checks passed" in gallery and "test-host: x86_64 CPU" in gallery
+
+
+def test_a_sweep_is_submitted_from_the_form_and_bad_grid_values_are_refused(client, enrolled):
+    client.force_login(enrolled)
+    url = reverse("compute:submit", args=["min-norm"])
+    base = {"scale": "smoke", "seeds": "0,1", "queue": "cpu"}
+    resp = client.post(url, {**base, "grid": "lr_scale=0.5,5"})
+    assert "lr_scale: &#x27;5&#x27; is not allowed" in resp.content.decode()
+    resp = client.post(url, {**base, "grid": "n=10,100"})  # d=60 at smoke: n=100 breaks d > n
+    assert "d (60) must exceed n (100)" in resp.content.decode()
+    assert not Run.objects.exists()
+    resp = client.post(url, {**base, "grid": "n=10,20\nnoise_std=0,0.5"})
+    run = Run.objects.get()
+    assert run.grid == {"n": [10, 20], "noise_std": [0.0, 0.5]}
+    assert run.seeds == [0, 1]
+    assert run.time_limit_s == 8 * 5 * 60

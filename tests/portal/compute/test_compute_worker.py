@@ -140,3 +140,30 @@ def test_cancelling_a_running_run_stops_its_worker_child(offering, student, work
     )
     assert len(executions(run)) < 30 and len(executions(run)) <= stopped_at + 2
     assert run_state(run.pk).state == State.CANCELLED
+
+
+def test_a_sweep_runs_every_cell_through_the_labs_sweep_runner(offering, student, workers):
+    run = queue.submit(
+        student,
+        experiment="compute-test-phases",
+        scale="smoke",
+        seeds=[0, 1],
+        overrides={},
+        grid={"phases": [1, 2]},
+        queue="cpu",
+    )
+    assert run.time_limit_s == 4 * 5 * 60  # 2 points × 2 seeds, each the smoke limit
+    workers.start("--queue", "cpu", "--name", "cpu-1", "--batch")
+    done = wait_for(
+        lambda: run_state(run.pk).state not in (State.QUEUED, State.RUNNING) and run_state(run.pk),
+        what="the sweep to end",
+        logs=workers.logs,
+    )
+    assert done.state == State.DONE, done.log
+    sweep = done.result["sweep"]
+    assert sweep["cells"] == {"total": 4, "completed": 4, "error": 0, "pending": 0}
+    assert [p["point"] for p in sweep["points"]] == [{"phases": 1}, {"phases": 2}]
+    assert [p["metrics"]["phases_run"]["mean"] for p in sweep["points"]] == [1.0, 2.0]
+    assert all(p["claims"]["all-phases"]["passed"] == 2 for p in sweep["points"])
+    assert done.progress["cells_done"] == 4
+    assert "sweep/sweep.json" in done.files and done.figure_names()

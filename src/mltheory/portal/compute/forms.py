@@ -11,6 +11,7 @@ from . import lab_bridge
 from .models import Queue
 
 MAX_SEEDS = 10
+MAX_SWEEP_CELLS = 60
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -69,6 +70,12 @@ class RunForm(forms.Form):
     )
     seeds = forms.CharField(initial="0", help_text="e.g. 0 or 0,1,2 or 0-4 (at most 10)")
     queue = forms.ChoiceField(choices=Queue.choices, initial=Queue.CPU)
+    grid = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
+        help_text="A sweep (optional): one FIELD=V1,V2,... per line, run at every combination; "
+        f"with K seeds given, each point runs seeds 0..K-1. At most {MAX_SWEEP_CELLS} cells.",
+    )
     publish = forms.BooleanField(required=False, help_text="staff: show it in the gallery")
 
     def __init__(self, *args, experiment: str, user, **kwargs) -> None:
@@ -96,10 +103,39 @@ class RunForm(forms.Form):
             if self.cleaned_data.get(name) not in (None, "")
         }
 
+    def clean_grid(self) -> dict:
+        lines = [line.strip() for line in self.cleaned_data["grid"].splitlines() if line.strip()]
+        if not lines:
+            return {}
+        from mltheory.lab import BadInput
+
+        try:
+            return lab_bridge.parse_grid(self.experiment, lines)
+        except BadInput as err:
+            raise forms.ValidationError(str(err).replace("--grid ", "")) from None
+
     def clean(self):
         cleaned = super().clean()
         if self.errors or "scale" not in cleaned:
             return cleaned
+        grid = cleaned.get("grid") or {}
+        if grid:
+            both = sorted(set(grid) & set(self.overrides()))
+            if both:
+                self.add_error("grid", f"{', '.join(both)}: give a value or a sweep, not both.")
+                return cleaned
+            cleaned["seeds"] = list(range(len(cleaned["seeds"])))
+            points = lab_bridge.grid_points(grid)
+            cells = len(points) * len(cleaned["seeds"])
+            if cells > MAX_SWEEP_CELLS:
+                self.add_error("grid", f"{cells} cells; at most {MAX_SWEEP_CELLS} per sweep.")
+                return cleaned
+            for point in points:  # checks across fields (e.g. d > n) at every grid point
+                _, general = lab_bridge.validate_config(
+                    self.experiment, cleaned["scale"], {**self.overrides(), **point}
+                )
+                for m in general:
+                    self.add_error("grid", f"at {point}: {m}")
         per_field, general = lab_bridge.validate_config(
             self.experiment, cleaned["scale"], self.overrides()
         )

@@ -141,6 +141,22 @@ def validate_config(
     return {}, []
 
 
+def parse_grid(name: str, lines: list[str]) -> dict[str, list[Any]]:
+    """``["n=10,20", "noise_std=0,0.5"]`` → ``{"n": [10, 20], "noise_std": [0.0, 0.5]}``, each
+    value checked by its field's type and bounds (the lab's ``mlt sweep --grid`` syntax).
+    Raises the lab's ``BadInput`` with a one-line message."""
+    from mltheory.lab import registry
+    from mltheory.lab.sweep import parse_grid as lab_parse_grid
+
+    return lab_parse_grid(registry.get(name), lines)
+
+
+def grid_points(grid: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    from itertools import product
+
+    return [dict(zip(grid, values, strict=True)) for values in product(*grid.values())]
+
+
 # --- a run's directory (worker process) --------------------------------------------------------
 
 
@@ -148,8 +164,16 @@ def seed_dir(run_dir: Path, seed: int) -> Path:
     return run_dir / f"seed-{seed}"
 
 
-def read_progress(run_dir: Path, seeds: list[int]) -> dict[str, Any]:
-    """What a run has done so far: finished seeds, and the running seed's metric rows."""
+SWEEP_DIR = "sweep"
+
+
+def read_progress(run_dir: Path, seeds: list[int], grid: dict | None = None) -> dict[str, Any]:
+    """What a run has done so far: finished seeds (or sweep cells), and the running seed's
+    metric rows."""
+    if grid:
+        cells = len(grid_points(grid)) * len(seeds)
+        done = len(list((run_dir / SWEEP_DIR / "cells").glob(f"*/{RESULT_FILE}")))
+        return {"cells": cells, "cells_done": done, "seeds": cells, "seeds_done": done, "rows": 0}
     done = [s for s in seeds if (seed_dir(run_dir, s) / RESULT_FILE).exists()]
     progress: dict[str, Any] = {"seeds": len(seeds), "seeds_done": len(done), "rows": 0}
     running = next((s for s in seeds if s not in done), None)
@@ -191,9 +215,18 @@ def load_results(run_dir: Path, seeds: list[int]) -> dict[str, Any]:
     return {"experiment": first["experiment"], "verdicts": verdicts, "seeds": per_seed}
 
 
-def figure_files(run_dir: Path, seeds: list[int]) -> list[Path]:
+def load_sweep_results(run_dir: Path) -> dict[str, Any]:
+    """The lab's aggregation of a sweep (``sweep.json``): per grid point, each metric's mean and
+    spread over the seeds and each claim's pass rate."""
+    summary = json.loads((run_dir / SWEEP_DIR / "sweep.json").read_text())
+    return {"experiment": summary["experiment"], "sweep": summary, "verdicts": [], "seeds": {}}
+
+
+def figure_files(run_dir: Path, seeds: list[int], grid: dict | None = None) -> list[Path]:
     from mltheory.lab import Result
 
+    if grid:
+        return sorted((run_dir / SWEEP_DIR).glob("*.png"))
     return [p for s in seeds for p in Result.load(seed_dir(run_dir, s)).figure_paths()]
 
 
@@ -209,8 +242,12 @@ def write_spec(
     overrides: dict[str, Any],
     device: str | None,
     module_path: Path | None,
+    grid: dict[str, list[Any]] | None = None,
+    sweep_executor: str = "local",
 ) -> Path:
     spec = {
+        "grid": grid or {},
+        "sweep_executor": sweep_executor,
         "experiment": experiment,
         "scale": scale,
         "seeds": seeds,
@@ -260,6 +297,8 @@ def child_main(spec_path: str) -> int:
 
     try:
         name = spec["experiment"] or _uploaded_experiment(spec["module"])
+        if spec.get("grid"):
+            return _run_sweep(name, spec, run_dir)
         for seed in spec["seeds"]:
             out = seed_dir(run_dir, seed)
             if (out / RESULT_FILE).exists():
@@ -278,6 +317,32 @@ def child_main(spec_path: str) -> int:
 
         traceback.print_exc()
         return EXIT_CRASHED
+    return EXIT_DONE
+
+
+def _run_sweep(name: str, spec: dict[str, Any], run_dir: Path) -> int:
+    """A sweep through the lab's sweep runner (locally, or on Ray with ``sweep_executor``); it
+    skips finished cells and resumes a killed one, so a retried sweep goes on where it was."""
+    from mltheory.lab.sweep import prepare_sweep, run_sweep
+
+    lines = [f"{k}={','.join(json.dumps(v) for v in vs)}" for k, vs in spec["grid"].items()]
+    executor = spec.get("sweep_executor") or "local"
+    plan = prepare_sweep(
+        name,
+        grid=lines,
+        seeds=len(spec["seeds"]),
+        scale=spec["scale"],
+        fixed=spec["overrides"],
+        out=run_dir / SWEEP_DIR,
+        device=spec["device"],
+        executor=executor,
+    )
+    print(f"sweep: {name}, {len(plan.cells)} cells, executor {executor}", flush=True)
+    summary = run_sweep(plan, executor=executor, quiet=True)
+    cells = summary["cells"]
+    print(f"sweep: {cells['completed']} cells completed, {cells['error']} crashed", flush=True)
+    for error in summary["errors"]:
+        print(f"  {error['cell']}: {error['error']}", flush=True)
     return EXIT_DONE
 
 

@@ -125,6 +125,11 @@ class Run(models.Model):
     scale = models.CharField(max_length=10, default="smoke")
     seeds = models.JSONField(default=list, help_text="list of seeds, each run in turn")
     overrides = models.JSONField(default=dict, blank=True, help_text="config fields changed")
+    grid = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="a sweep: {field: [values]} (seeds are then 0..K-1); empty for a single run",
+    )
     queue = models.CharField(max_length=8, choices=Queue.choices, default=Queue.CPU)
     priority = models.IntegerField(
         default=0, help_text="-100..100; higher runs first among queued runs"
@@ -166,6 +171,10 @@ class Run(models.Model):
         if self.module_id:
             return f"{self.experiment or 'uploaded'} ({self.module.original_name})"
         return self.experiment
+
+    @property
+    def is_sweep(self) -> bool:
+        return bool(self.grid)
 
     @property
     def is_active(self) -> bool:

@@ -47,8 +47,12 @@ def hours(seconds: float) -> str:
     return f"{seconds / 3600:.2f}"
 
 
-def time_limit_s(scale: str, n_seeds: int) -> float:
-    return settings.COMPUTE_TIME_LIMIT_S[scale] * max(n_seeds, 1)
+def time_limit_s(scale: str, n_seeds: int, grid: dict | None = None) -> float:
+    """Per-run time limit: the scale's limit per seed (per cell for a sweep)."""
+    points = 1
+    for values in (grid or {}).values():
+        points *= len(values)
+    return settings.COMPUTE_TIME_LIMIT_S[scale] * max(n_seeds, 1) * points
 
 
 def quota_for(user, offering: Offering | None) -> Quota | None:
@@ -83,6 +87,7 @@ def submit(
     seeds: list[int],
     overrides: dict,
     queue: str,
+    grid: dict | None = None,
     module=None,
     priority: int = 0,
     published: bool = False,
@@ -91,7 +96,7 @@ def submit(
     """Create a queued run and enqueue it, after reserving its time limit from the owner's quota
     under a row lock; raises :class:`QuotaExceeded` (nothing is created) when it does not fit."""
     offering = Offering.objects.current()
-    limit = time_limit_s(scale, len(seeds))
+    limit = time_limit_s(scale, len(seeds), grid)
     quota = quota_for(owner, offering)
     with transaction.atomic():
         if quota is not None:
@@ -111,6 +116,7 @@ def submit(
             scale=scale,
             seeds=seeds,
             overrides=overrides,
+            grid=grid or {},
             queue=queue,
             priority=priority,
             published=published,

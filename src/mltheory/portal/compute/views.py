@@ -7,6 +7,7 @@ run numbers do not reveal whose runs exist.
 
 from __future__ import annotations
 
+import json
 import mimetypes
 
 from django.contrib import messages
@@ -86,6 +87,7 @@ def submit(request, name: str):
                     seeds=form.cleaned_data["seeds"],
                     overrides=form.overrides(),
                     queue=form.cleaned_data["queue"],
+                    grid=form.cleaned_data["grid"],
                     published=form.cleaned_data.get("publish", False),
                     forked_from=Run.objects.filter(pk=request.POST.get("fork") or None).first(),
                 )
@@ -102,6 +104,9 @@ def submit(request, name: str):
                 "scale": fork.scale,
                 "seeds": ",".join(map(str, fork.seeds)),
                 "queue": fork.queue,
+                "grid": "\n".join(
+                    f"{k}={','.join(json.dumps(v) for v in vs)}" for k, vs in fork.grid.items()
+                ),
                 **{f"cfg_{k}": v for k, v in fork.overrides.items()},
             }
         form = RunForm(initial=initial, experiment=name, user=request.user)
@@ -187,6 +192,7 @@ def run_detail(request, pk: int):
             "run": run,
             "verdicts": result.get("verdicts", []),
             "seed_results": result.get("seeds", {}),
+            "sweep": result.get("sweep"),
             "figures": run.figure_names(),
             "may_manage": _may_manage(request.user, run),
             "may_fork": may_submit(request.user) and not run.module_id,
@@ -246,6 +252,7 @@ def rerun(request, pk: int):
             seeds=run.seeds,
             overrides=run.overrides,
             queue=run.queue,
+            grid=run.grid,
             forked_from=run,
         )
     except queue.QuotaExceeded as exc:

@@ -109,7 +109,15 @@ class RunWorker:
             with run.module.file.open("rb") as src, module_path.open("wb") as dst:
                 shutil.copyfileobj(src, dst)
         spec = lab_bridge.write_spec(
-            run_dir, run.experiment, run.scale, run.seeds, run.overrides, self.device, module_path
+            run_dir,
+            run.experiment,
+            run.scale,
+            run.seeds,
+            run.overrides,
+            self.device,
+            module_path,
+            grid=run.grid,
+            sweep_executor=settings.COMPUTE_SWEEP_EXECUTOR,
         )
         log_path = run_dir / "log.txt"
         with log_path.open("a") as log:
@@ -155,7 +163,7 @@ class RunWorker:
 
     def _beat(self, run: Run, attempt: int, seconds: float, run_dir: Path, log_path: Path) -> str:
         quota = charge(run, seconds)
-        progress = lab_bridge.read_progress(run_dir, run.seeds)
+        progress = lab_bridge.read_progress(run_dir, run.seeds, run.grid)
         fields = {
             "heartbeat": timezone.now(),
             "progress": progress,
@@ -190,10 +198,13 @@ class RunWorker:
                 release_reservation(Run.objects.get(pk=run.pk))
         elif returncode == lab_bridge.EXIT_DONE:
             outcome = "done"
-            result = lab_bridge.load_results(run_dir, run.seeds)
+            if run.grid:
+                result = lab_bridge.load_sweep_results(run_dir)
+            else:
+                result = lab_bridge.load_results(run_dir, run.seeds)
             result["hardware"] = self.row.hardware
             files = self._store_files(run, run_dir, log_path)
-            progress = lab_bridge.read_progress(run_dir, run.seeds)
+            progress = lab_bridge.read_progress(run_dir, run.seeds, run.grid)
             if mine.update(
                 state=State.DONE,
                 experiment=result["experiment"],
@@ -225,10 +236,13 @@ class RunWorker:
         """Copy the results, metrics, figures and log into Django's storage."""
         files = {}
         paths = [log_path]
-        for seed in run.seeds:
-            d = lab_bridge.seed_dir(run_dir, seed)
-            paths += [d / lab_bridge.RESULT_FILE, d / lab_bridge.METRICS_FILE]
-        paths += lab_bridge.figure_files(run_dir, run.seeds)
+        if run.grid:
+            paths.append(run_dir / lab_bridge.SWEEP_DIR / "sweep.json")
+        else:
+            for seed in run.seeds:
+                d = lab_bridge.seed_dir(run_dir, seed)
+                paths += [d / lab_bridge.RESULT_FILE, d / lab_bridge.METRICS_FILE]
+        paths += lab_bridge.figure_files(run_dir, run.seeds, run.grid)
         for path in paths:
             if not path.exists():
                 continue
