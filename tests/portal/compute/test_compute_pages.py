@@ -186,3 +186,12 @@ def test_a_sweep_is_submitted_from_the_form_and_bad_grid_values_are_refused(clie
     assert run.grid == {"n": [10, 20], "noise_std": [0.0, 0.5]}
     assert run.seeds == [0, 1]
     assert run.time_limit_s == 8 * 5 * 60
+
+
+def test_a_malformed_fork_parameter_is_a_404_not_an_error(client, enrolled):
+    client.force_login(enrolled)
+    url = reverse("compute:submit", args=["min-norm"])
+    assert client.get(url + "?fork=abc").status_code == 404
+    resp = client.post(url, {"scale": "smoke", "seeds": "0", "queue": "cpu", "fork": "1 OR 1"})
+    assert resp.status_code == 404
+    assert not Run.objects.exists()

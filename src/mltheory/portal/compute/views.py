@@ -43,6 +43,15 @@ def _visible_run(request, pk: int) -> Run:
     return run
 
 
+def _fork_source(request, pk: str | None) -> Run | None:
+    """The run named by ``?fork=`` (one the viewer may see), or None when none is named."""
+    if not pk:
+        return None
+    if not pk.isdigit():
+        raise Http404(f"No run {pk!r}.")
+    return _visible_run(request, int(pk))
+
+
 def _may_manage(user, run: Run) -> bool:
     return user.is_authenticated and (run.owner_id == user.pk or user.is_staff)
 
@@ -75,7 +84,9 @@ def submit(request, name: str):
     _require_submitter(request)
     if name not in lab_bridge.experiment_names():
         raise Http404(f"No experiment named {name!r}.")
-    fork = None
+    fork = _fork_source(
+        request, (request.POST if request.method == "POST" else request.GET).get("fork")
+    )
     if request.method == "POST":
         form = RunForm(request.POST, experiment=name, user=request.user)
         if form.is_valid():
@@ -89,7 +100,7 @@ def submit(request, name: str):
                     queue=form.cleaned_data["queue"],
                     grid=form.cleaned_data["grid"],
                     published=form.cleaned_data.get("publish", False),
-                    forked_from=Run.objects.filter(pk=request.POST.get("fork") or None).first(),
+                    forked_from=fork,
                 )
             except queue.QuotaExceeded as exc:
                 form.add_error(None, str(exc))
@@ -98,8 +109,7 @@ def submit(request, name: str):
                 return redirect(run)
     else:
         initial = {}
-        if request.GET.get("fork"):
-            fork = _visible_run(request, int(request.GET["fork"]))
+        if fork is not None:
             initial = {
                 "scale": fork.scale,
                 "seeds": ",".join(map(str, fork.seeds)),
