@@ -91,8 +91,11 @@ def start_local_compute_worker() -> subprocess.Popen:
     portal. Production runs workers as their own services (docs/compute.md)."""
     import atexit
 
+    from mltheory.portal.compute import die_with_parent
+
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mltheory.cli", "worker", "--queue", "cpu", "--name", "local-cpu"]
+        [sys.executable, "-m", "mltheory.cli", "worker", "--queue", "cpu", "--name", "local-cpu"],
+        preexec_fn=die_with_parent if sys.platform == "linux" else None,
     )
     atexit.register(proc.terminate)
     print(f"A local compute worker runs beside the portal (pid {proc.pid}).")

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
+import signal
+
+
+def die_with_parent() -> None:  # pragma: no cover - runs in a child before exec
+    """Linux: a child process (the lab under a worker, a worker under `mlt portal demo`) is
+    killed when its parent dies, even by SIGKILL, so nothing goes on that nobody watches.
+    Elsewhere the child notices nothing (a dead worker's run is taken again all the same)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def run_worker(

@@ -11,12 +11,9 @@ fresh and takes again the runs of workers that died (:func:`.queue.requeue_stale
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import os
 import platform
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -30,7 +27,7 @@ from django.core.files.storage import default_storage
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
-from . import lab_bridge
+from . import die_with_parent, lab_bridge
 from .models import Queue, Run, State, Worker
 from .queue import charge, enqueue, release_reservation, requeue_stale_runs
 
@@ -42,14 +39,6 @@ def current_worker() -> RunWorker:
     if _current is None:
         raise RuntimeError("execute_run runs only inside `mlt worker`")
     return _current
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """Linux: the lab's child process is killed when its worker dies (even by SIGKILL), so a
-    dead worker never leaves a run going on that nobody heartbeats."""
-    # Elsewhere the child notices nothing, but its run is taken again all the same.
-    with contextlib.suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def describe_hardware(device: str | None) -> str:
@@ -137,7 +126,7 @@ class RunWorker:
                 stderr=subprocess.STDOUT,
                 cwd=run_dir,
                 env=env,
-                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+                preexec_fn=die_with_parent if sys.platform == "linux" else None,
             )
             stop_reason = self._watch(run, attempt, proc, run_dir, log_path)
         return self._finish(run, attempt, proc.returncode, stop_reason, run_dir, log_path)
