@@ -95,3 +95,13 @@ def test_the_demo_queues_one_published_smoke_run_per_lecture_experiment(offering
         ("min-norm", "smoke", True, State.QUEUED)
     ]
     assert demo.load(offering) == []  # loading it again adds nothing
+
+
+def test_staff_edit_only_a_runs_priority_and_publication(admin_client, offering, student):
+    run = make_run(student)
+    url = reverse("admin:compute_run_change", args=[run.pk])
+    assert admin_client.get(url).status_code == 200
+    admin_client.post(url, {"priority": "7", "published": "on", "state": "done"})
+    run.refresh_from_db()
+    assert (run.priority, run.published, run.state) == (7, True, State.QUEUED)
+    assert DBTaskResult.objects.get(id=run.task_id).priority == 7

@@ -42,10 +42,19 @@ class RunAdmin(admin.ModelAdmin):
     ]
     list_filter = ["state", "queue", "scale", "published", "experiment"]
     search_fields = ["owner__username", "owner__email", "experiment"]
+    # Only the priority and publication are edited here: a run's state changes through the
+    # actions (cancel) and the workers, so that quotas and the task queue stay consistent.
     readonly_fields = [
         "owner",
         "offering",
         "module",
+        "experiment",
+        "scale",
+        "seeds",
+        "overrides",
+        "grid",
+        "queue",
+        "state",
         "task_id",
         "attempts",
         "worker",
@@ -62,20 +71,7 @@ class RunAdmin(admin.ModelAdmin):
         "stop_reason",
         "forked_from",
     ]
-    fields = [
-        "owner",
-        "offering",
-        "experiment",
-        "module",
-        "scale",
-        "seeds",
-        "overrides",
-        "queue",
-        "state",
-        "priority",
-        "published",
-        *readonly_fields[3:],
-    ]
+    fields = ["priority", "published", *readonly_fields]
     action_form = PriorityForm
     actions = ["cancel_runs", "set_priority", "publish", "unpublish"]
 
