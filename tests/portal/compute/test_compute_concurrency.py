@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import wait_for
+from compute_testing import wait_for
 from django.conf import settings
 from django.db import connection
 from django_tasks_db.models import DBTaskResult

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import PHASES_MODULE, run_state, wait_for
+from compute_testing import PHASES_MODULE, run_state, wait_for
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 

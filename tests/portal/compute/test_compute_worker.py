@@ -7,7 +7,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from conftest import run_state, wait_for
+from compute_testing import run_state, wait_for
 from django.conf import settings
 from django.core.files.storage import default_storage
 
