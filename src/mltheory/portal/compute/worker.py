@@ -128,7 +128,12 @@ class RunWorker:
                 env=env,
                 preexec_fn=die_with_parent if sys.platform == "linux" else None,
             )
-            stop_reason = self._watch(run, attempt, proc, run_dir, log_path)
+            try:
+                stop_reason = self._watch(run, attempt, proc, run_dir, log_path)
+            finally:
+                if proc.poll() is None:  # e.g. the database went away mid-heartbeat
+                    proc.kill()
+                    proc.wait()
         return self._finish(run, attempt, proc.returncode, stop_reason, run_dir, log_path)
 
     def _watch(self, run, attempt, proc, run_dir: Path, log_path: Path) -> str:
