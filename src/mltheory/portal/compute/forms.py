@@ -11,6 +11,7 @@ from . import lab_bridge
 from .models import Queue
 
 MAX_SEEDS = 10
+MAX_SEED = 2**31  # what every random generator the lab seeds accepts
 MAX_SWEEP_CELLS = 60
 
 
@@ -20,6 +21,8 @@ def parse_seeds(text: str) -> list[int]:
     try:
         if "-" in text and "," not in text:
             lo, hi = (int(x) for x in text.split("-", 1))
+            if hi - lo >= MAX_SEEDS:
+                raise forms.ValidationError(f"At most {MAX_SEEDS} seeds per run.")
             seeds = list(range(lo, hi + 1))
         else:
             seeds = [int(x) for x in text.replace(" ", "").split(",") if x]
@@ -27,8 +30,8 @@ def parse_seeds(text: str) -> list[int]:
         raise forms.ValidationError(
             f"Seeds must be integers like 0,1,2 or a range like 0-4, got {text!r}."
         ) from None
-    if not seeds or any(s < 0 for s in seeds):
-        raise forms.ValidationError("Give at least one seed; seeds are non-negative.")
+    if not seeds or any(not 0 <= s < MAX_SEED for s in seeds):
+        raise forms.ValidationError(f"Give at least one seed; seeds are from 0 to {MAX_SEED - 1}.")
     if len(seeds) > MAX_SEEDS:
         raise forms.ValidationError(f"At most {MAX_SEEDS} seeds per run, got {len(seeds)}.")
     return sorted(set(seeds))
