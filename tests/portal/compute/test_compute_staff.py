@@ -105,3 +105,26 @@ def test_staff_edit_only_a_runs_priority_and_publication(admin_client, offering,
     run.refresh_from_db()
     assert (run.priority, run.published, run.state) == (7, True, State.QUEUED)
     assert DBTaskResult.objects.get(id=run.task_id).priority == 7
+
+
+def test_mlt_worker_without_a_usable_database_says_so_in_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("MLT_PORTAL_", "DJANGO_", "DATABASE_URL", "SECRET_KEY"))
+    }
+    env.update(MLT_PORTAL_DATA_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path}/empty.db")
+    result = subprocess.run(
+        [sys.executable, "-m", "mltheory.cli", "worker"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "the worker cannot use the portal's database (no such table" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -38,6 +38,19 @@ def run_worker(
             raise BadInput(f"--device {device}: no CUDA device is available on this machine")
     # Without SECRET_KEY this is a local worker beside `mlt portal` (the same defaults).
     setup_django(local="SECRET_KEY" not in os.environ)
+    from django.db import DatabaseError, connection
+
+    try:
+        connection.ensure_connection()
+        from .models import Worker
+
+        Worker.objects.exists()  # the compute tables are there (migrations applied)
+    except DatabaseError as err:
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise BadInput(
+            f"the worker cannot use the portal's database ({first_line}); check DATABASE_URL "
+            "and run `python -m mltheory.portal migrate`"
+        ) from None
     from .worker import start
 
     start(queue, None if device == "auto" else device, name, batch=batch, max_tasks=max_tasks)
