@@ -32,7 +32,8 @@ err_console = Console(stderr=True)
 
 
 def fail_bad_input(err: Exception) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/bold red] {err}", highlight=False)
+    # One line, never wrapped: the message names paths that must stay copyable.
+    err_console.print(f"[bold red]error:[/bold red] {err}", highlight=False, soft_wrap=True)
     return typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -163,7 +164,7 @@ def run_cmd(
         typer.Option("--set", help="override a config field: FIELD=VALUE (repeatable)"),
     ] = None,
     out: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             help="run directory (default: a new one in the run store); "
             "an interrupted run resumes when given the same --out"
@@ -178,7 +179,11 @@ def run_cmd(
     strict: Annotated[bool, typer.Option(help="exit 1 if a checked claim fails")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bars")] = False,
     fresh: Annotated[
-        bool, typer.Option(help="discard what --out holds instead of resuming")
+        bool,
+        typer.Option(
+            help="discard the run files --out holds instead of resuming (only a run "
+            "directory's files; any other directory is refused)"
+        ),
     ] = False,
 ) -> None:
     """Run one experiment, check its claims, write DIR/result.json, metrics.jsonl and figures."""
@@ -189,10 +194,6 @@ def run_cmd(
         prep = runner.prepare(name, scale, seed, _overrides(set_), out, device, fresh)
     except BadInput as e:
         raise fail_bad_input(e) from None
-    if fresh and prep.out_dir.exists():
-        import shutil
-
-        shutil.rmtree(prep.out_dir)
     try:
         result = runner.execute(prep, quiet=quiet or as_json)
     except KeyboardInterrupt:
@@ -219,11 +220,11 @@ def reproduce(
     scale: Annotated[str, typer.Option(help="smoke, cpu or paper")] = "cpu",
     topic: Annotated[str | None, typer.Option(help="only experiments of this topic")] = None,
     out: Annotated[
-        Path,
+        str,
         typer.Option(
             help="output directory; rerunning with the same --out skips finished experiments"
         ),
-    ] = Path("reproduction"),
+    ] = "reproduction",
     seed: Annotated[int, typer.Option(help="seed for every experiment")] = 0,
     device: Annotated[
         str | None, typer.Option(help="cpu or cuda (default: cuda when present)")
@@ -289,7 +290,7 @@ def sweep(
         int | None, typer.Option(help="CPUs of the local Ray instance (default: all)")
     ] = None,
     out: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             help="sweep directory (default: sweeps/NAME-SCALE-HASH); rerunning with the same "
             "--out runs only the unfinished cells"
@@ -304,6 +305,13 @@ def sweep(
     as_json: Annotated[
         bool, typer.Option("--json", help="print sweep.json on stdout (nothing else)")
     ] = False,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            help="discard the sweep that --out holds instead of resuming it (only a sweep "
+            "directory's files; any other directory is refused)"
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress output")] = False,
 ) -> None:
     """Run an experiment over a grid of config values × seeds; write DIR/sweep.json (mean, std,
@@ -312,7 +320,7 @@ def sweep(
 
     try:
         plan = sweeps.prepare_sweep(
-            name, grid or [], seeds, scale, set_ or [], out, device, executor, address
+            name, grid or [], seeds, scale, set_ or [], out, device, executor, address, fresh
         )
     except BadInput as e:
         raise fail_bad_input(e) from None
@@ -402,25 +410,58 @@ def runs(
     out_console.print(t)
 
 
+PORTAL_ACTIONS = ("demo", "createstaff")
+
+
 @app.command()
 def portal(
     what: Annotated[
-        str | None, typer.Argument(help="`demo` loads the Spring 2021 offering first")
+        str | None,
+        typer.Argument(
+            help="`demo` loads the Spring 2021 offering first; `createstaff` creates a staff "
+            "account (asks for what --email/--password do not give) instead of serving"
+        ),
     ] = None,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     demo: Annotated[bool, typer.Option(help="load the Spring 2021 demo offering")] = False,
+    email: Annotated[
+        str | None, typer.Option(help="createstaff: the account's email address")
+    ] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(help="createstaff: its password (or MLT_PORTAL_STAFF_PASSWORD; asked)"),
+    ] = None,
 ) -> None:
-    """Start the web portal locally (SQLite in your data directory, email printed to the console)."""
-    if what not in (None, "demo"):
-        raise fail_bad_input(BadInput(f"unknown argument {what!r}; allowed: demo"))
+    """Start the web portal locally (SQLite in your data directory, email printed to the console),
+    or create a staff account in it (`mlt portal createstaff`)."""
+    if what not in (None, *PORTAL_ACTIONS):
+        raise fail_bad_input(
+            BadInput(f"unknown argument {what!r}; allowed: {', '.join(PORTAL_ACTIONS)}.")
+        )
     try:
-        from mltheory.portal.server import serve
+        from mltheory.portal import server
     except ImportError as e:
         raise fail_bad_input(
             BadInput(f"the portal needs its extra: pip install 'mltheory[portal]' ({e})")
         ) from None
-    serve(host=host, port=port, demo=demo or what == "demo")
+    if what == "createstaff":
+        _portal_create_staff(server, email, password)
+        return
+    server.serve(host=host, port=port, demo=demo or what == "demo")
+
+
+def _portal_create_staff(server, email: str | None, password: str | None) -> None:
+    """``mlt portal createstaff``: the portal's ``createstaff`` command on the local database."""
+    server.setup_django(local=True)
+    server.prepare_database(verbosity=0)
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    try:
+        call_command("createstaff", email=email, password=password, interactive=True)
+    except CommandError as e:
+        raise fail_bad_input(BadInput(str(e))) from None
 
 
 @app.command()

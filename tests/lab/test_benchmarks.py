@@ -14,7 +14,7 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 @pytest.mark.parametrize(
     "script,expected",
     [
-        ("population.py", ["fp32 matmul peak", "bmm GFLOP/s", "% peak"]),
+        ("population.py", ["fp32 matmul peak", "generic GFLOP/s", "bmm GFLOP/s", "% peak"]),
         ("sweep.py", ["one network after another", "one population", "wider-fits-better=PASS"]),
     ],
 )

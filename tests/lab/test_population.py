@@ -218,16 +218,16 @@ def test_killed_run_resumes_exactly(tmp_path, monkeypatch):
 
     ctx = RunContext(tmp_path / "killed", seed=1, quiet=True, checkpoint_every_s=0)
     saves = {"n": 0}
-    original = ctx.save_phase_state
+    original = ctx.checkpoint
 
-    def save_then_die(inner, force=False):
-        written = original(inner, force)
+    def save_then_die(stateful, force=False):
+        written = original(stateful, force)
         saves["n"] += 1
         if saves["n"] == 60:  # in the second phase (40 saves in the first), mid-training
             raise KeyboardInterrupt
         return written
 
-    monkeypatch.setattr(ctx, "save_phase_state", save_then_die)
+    monkeypatch.setattr(ctx, "checkpoint", save_then_die)
     with pytest.raises(KeyboardInterrupt):
         _train_in_ctx(ctx, x, y)
 

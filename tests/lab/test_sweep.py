@@ -129,7 +129,9 @@ def test_a_sweep_directory_refuses_another_experiment(tmp_path):
     )
     res = mlt("sweep", "min-norm", "--scale", "smoke", "--grid", "n=10,12", "--out", str(out))
     assert res.exit_code == 2
-    assert "sweep-toy" in res.output and "another --out" in res.output
+    message = " ".join(res.stderr.split())
+    assert "holds another sweep (it differs in: experiment, grid)" in message
+    assert "another --out" in message
 
 
 @settings(max_examples=60, deadline=None)

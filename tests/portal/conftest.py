@@ -1,17 +1,16 @@
 """Shared fixtures for the portal's tests: Playwright driving Debian's Chromium, and a mail
-server that is down (for the outbox's retries)."""
+server that is down (a closed port, for the outbox's retries)."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import smtplib
+import socket
 from contextlib import contextmanager
 from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.utils import timezone
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -56,29 +55,34 @@ def page(chromium_browser, live_server):
 
 
 class MailServerDown:
-    """While active, the configured (locmem) mail backend fails like a dropped SMTP connection."""
+    """While active, the portal mails through SMTP to a local port nothing listens on: a real
+    mail server that is down (connection refused), not a patched method."""
 
-    ERROR = "SMTPServerDisconnected: Connection unexpectedly closed"
+    ERROR = "ConnectionRefusedError"
 
-    def __init__(self) -> None:
-        self._patch = mock.patch.object(
-            LocmemBackend,
-            "send_messages",
-            side_effect=smtplib.SMTPServerDisconnected("Connection unexpectedly closed"),
-        )
-        self._patch.start()
+    def __init__(self, settings) -> None:
+        self._settings = settings
+        self._backend = settings.EMAIL_BACKEND
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            closed_port = probe.getsockname()[1]
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = closed_port
+        settings.EMAIL_USE_TLS = False
+        settings.EMAIL_USE_SSL = False
         self.down = True
 
     def restore(self) -> None:
-        """The mail server is back."""
+        """The mail server is back (the test's own mail backend again)."""
         if self.down:
-            self._patch.stop()
+            self._settings.EMAIL_BACKEND = self._backend
             self.down = False
 
 
 @pytest.fixture
-def mail_server_down():
-    down = MailServerDown()
+def mail_server_down(settings):
+    down = MailServerDown(settings)
     yield down
     down.restore()
 

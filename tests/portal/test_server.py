@@ -7,6 +7,7 @@ The subprocess tests matter when CI runs the suite on PostgreSQL: they still cov
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from typer.testing import CliRunner
 
 from mltheory import cli
 from mltheory.portal import server
-from mltheory.portal.courses.models import Assignment, Course, Lecture, Offering
+from mltheory.portal.courses.models import Assignment, Course, Lecture, Offering, course_zone
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
@@ -95,9 +96,34 @@ def test_production_redirects_to_https_and_sends_hsts(tmp_path):
 def test_production_settings_refuse_to_start_without_secret_key():
     env = _clean_env(**PRODUCTION_ENV)
     del env["SECRET_KEY"]
-    result = _run(["-m", "mltheory.portal", "check"], env)
-    assert result.returncode != 0
-    assert "SECRET_KEY is not set" in result.stderr
+    for command in (["check"], ["migrate"], ["send_outbox"], ["createstaff", "--noinput"]):
+        result = _run(["-m", "mltheory.portal", *command], env)
+        assert result.returncode == 2, command
+        # One line naming what is missing and what to do, not a traceback.
+        assert result.stderr.startswith("error: SECRET_KEY is not set."), result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_a_bad_database_url_is_one_line():
+    env = _clean_env(MLT_PORTAL_DEBUG="1", DATABASE_URL="mysq://nowhere/db")
+    result = _run(["-m", "mltheory.portal", "migrate"], env)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: DATABASE_URL is not a database URL")
+    assert "Traceback" not in result.stderr
+
+
+def test_management_help_works_without_debug_or_secret_key():
+    env = _clean_env()
+    result = _run(["-m", "mltheory.portal", "--help"], env)
+    assert result.returncode == 0, result.stderr
+    # Every command is listed (the settings loaded), the portal's own included.
+    assert "send_outbox" in result.stdout and "createstaff" in result.stdout
+    result = _run(["-m", "mltheory.portal", "send_outbox", "--help"], env)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "usage: python -m mltheory.portal send_outbox" in result.stdout
+        and "--loop" in result.stdout
+    )
 
 
 @pytest.mark.django_db
@@ -161,13 +187,24 @@ def test_load_demo_is_idempotent_with_real_facts(capsys):
     assert cs229br.meeting_summary == "Mondays 12:00–15:00 Eastern"
     assert mit18408.meeting_summary == "Wednesdays 12:00–15:00 Eastern"
     lectures = list(cs229br.lectures.all())
-    assert len(lectures) == 12 and Lecture.objects.count() == 12
+    mit_lectures = list(mit18408.lectures.all())
+    # 12 Monday lectures, 8 Wednesday sessions by topic, one lecture shared: 20 in all.
+    assert len(lectures) == 12 and len(mit_lectures) == 9 and Lecture.objects.count() == 20
     # 12:00 Eastern stored as UTC: 17:00 before daylight saving, 16:00 after.
     assert lectures[0].starts_at.isoformat() == "2021-01-25T17:00:00+00:00"
     assert lectures[-1].starts_at.isoformat() == "2021-04-26T16:00:00+00:00"
     assert lectures[-1].title == "The statistical physics view of machine learning"
     shared = [lecture for lecture in lectures if lecture.is_shared()]
-    assert len(shared) == 1 and list(mit18408.lectures.all()) == shared
+    assert len(shared) == 1 and shared[0] in mit_lectures
+    wednesdays = [lecture for lecture in mit_lectures if not lecture.is_shared()]
+    assert [
+        lec.starts_at.astimezone(course_zone()).strftime("%a %b %d %H:%M") for lec in wednesdays
+    ][:2] == [
+        "Wed Feb 17 12:00",
+        "Wed Feb 24 12:00",
+    ]
+    assert "Barron" in wednesdays[0].title and wednesdays[0].experiment_names == ["barron"]
+    assert "Lower bounds" in wednesdays[-1].title
     pset0 = Assignment.objects.get()
     assert set(pset0.courses.all()) == {cs229br, mit18408}
     assert "Demo: Spring 2021 with 2 courses loaded." in capsys.readouterr().out
@@ -181,6 +218,7 @@ def test_load_demo_is_idempotent_with_real_facts(capsys):
 
 
 def test_serve_migrates_loads_demo_and_runs_without_autoreload(monkeypatch):
+    monkeypatch.setenv("SITE_URL", "https://unchanged.example.org")
     calls = []
     monkeypatch.setattr(server, "setup_django", lambda local: calls.append(("setup", local)))
     monkeypatch.setattr(server, "prepare_database", lambda: calls.append(("migrate",)))
@@ -214,8 +252,9 @@ def test_local_mail_worker_sends_queued_seminar_mail_in_the_background(settings)
 
     from django.core import mail
 
+    from mltheory.portal.mail.models import OutgoingEmail
     from mltheory.portal.seminars.mailing import confirmation_email
-    from mltheory.portal.seminars.models import OutgoingEmail, Subscriber
+    from mltheory.portal.seminars.models import Subscriber
 
     subscriber = Subscriber.objects.create(email="reader@example.org")
     OutgoingEmail.objects.enqueue(
@@ -231,3 +270,76 @@ def test_local_mail_worker_sends_queued_seminar_mail_in_the_background(settings)
         worker.stop()
     assert not worker.is_alive()
     assert [m.to for m in mail.outbox] == [["reader@example.org"]]
+
+
+@pytest.mark.django_db
+def test_demo_startup_text_lists_the_demo_accounts_and_their_passwords(capsys, client):
+    from django.contrib.auth.models import User
+
+    server.load_demo()
+    out = capsys.readouterr().out
+    listed = re.findall(r"^  (\S+@\S+)\s+password (\S+)", out, re.MULTILINE)
+    assert [email for email, _ in listed] == ["staff@example.edu", "student@example.edu"]
+    for email, password in listed:
+        client.post("/accounts/login/", {"username": email, "password": password})
+        assert client.session["_auth_user_id"] == str(User.objects.get(email=email).pk)
+        client.post("/accounts/logout/")
+    assert User.objects.get(email="staff@example.edu").is_superuser
+    assert not User.objects.get(email="student@example.edu").is_staff
+
+
+@pytest.mark.parametrize(
+    "host, port, site_url",
+    [
+        ("127.0.0.1", 8123, "http://127.0.0.1:8123"),
+        ("localhost", 9000, "http://localhost:9000"),
+        ("::1", 8080, "http://[::1]:8080"),
+        ("0.0.0.0", 8123, None),  # each request's own host is used instead
+    ],
+)
+def test_serve_points_emailed_links_at_its_own_address(monkeypatch, host, port, site_url):
+    monkeypatch.delenv("SITE_URL", raising=False)
+    for name in ("setup_django", "prepare_database", "start_local_mail_worker"):
+        monkeypatch.setattr(server, name, lambda *args, **kwargs: None)
+    import django.core.management
+
+    monkeypatch.setattr(django.core.management, "call_command", lambda *args, **kwargs: None)
+    server.serve(host=host, port=port)
+    assert os.environ.get("SITE_URL") == site_url
+    # An explicit SITE_URL wins.
+    monkeypatch.setenv("SITE_URL", "https://mltheory.example.org")
+    server.serve(host=host, port=port)
+    assert os.environ["SITE_URL"] == "https://mltheory.example.org"
+
+
+@pytest.mark.django_db
+def test_mlt_portal_createstaff_makes_a_staff_account_that_signs_in_by_email(monkeypatch, client):
+    from django.contrib.auth.models import User
+
+    from mltheory.portal.accounts.models import EmailVerification
+
+    # The test database stands in for the local one.
+    monkeypatch.setattr(server, "setup_django", lambda local: None)
+    monkeypatch.setattr(server, "prepare_database", lambda verbosity: None)
+    runner = CliRunner()
+    args = ["portal", "createstaff", "--email", "Boaz@Harvard.edu"]
+    result = runner.invoke(cli.app, [*args, "--password", "a-long-staff-passphrase"])
+    assert result.exit_code == 0, result.output
+    assert "Created superuser account boaz@harvard.edu" in result.output
+    user = User.objects.get(email="boaz@harvard.edu")
+    assert user.is_staff and user.is_superuser and EmailVerification.is_verified(user)
+    client.post(
+        "/accounts/login/", {"username": "BOAZ@harvard.edu", "password": "a-long-staff-passphrase"}
+    )
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+    # Bad input: one line, exit 2, nothing created.
+    for bad, message in [
+        ([*args, "--password", "a-long-staff-passphrase"], "already exists"),
+        (["portal", "createstaff", "--email", "not-an-address", "--password", "x"], "not an email"),
+        (["portal", "createstaff", "--email", "x@mit.edu", "--password", "123"], "too weak"),
+    ]:
+        result = runner.invoke(cli.app, bad)
+        assert result.exit_code == cli.EXIT_BAD_INPUT, result.output
+        assert message in result.output and "Traceback" not in result.output
+    assert User.objects.count() == 1

@@ -91,11 +91,14 @@ class RunContext:
     """Everything a run needs from outside its config.
 
     Checkpoints: a run splits its work into phases with :meth:`run_phases` (e.g. one per noise
-    level) and, inside a long phase, calls :meth:`phase_state` once before its loop and
-    :meth:`save_phase_state` as it goes (written at most every ``checkpoint_every_s`` seconds).
-    A checkpoint holds finished phases' results, the running phase's state, all RNG states and
-    the length of the metric log, so a resumed run continues exactly where it stopped and ends
-    with the same result as an uninterrupted one. ``train_classifier`` does this for you.
+    level); inside a long phase, a training loop (``mltheory.lab.engine.train_loop``, which
+    ``train_classifier`` and ``train_population`` use) calls :meth:`restore` once before its
+    first step and :meth:`checkpoint` after each step (written at most every
+    ``checkpoint_every_s`` seconds), both with an object that has ``state_dict()`` /
+    ``load_state_dict()``. A checkpoint holds finished phases' results, the running phase's
+    state, all global RNG states and the length of the metric log, written atomically, so a
+    resumed run continues exactly where it stopped and ends with the same result as an
+    uninterrupted one.
     """
 
     def __init__(
@@ -190,7 +193,7 @@ class RunContext:
         """Call ``fn(key)`` for each key (e.g. each noise level), checkpointing after each.
 
         On resume, finished phases are not run again (their saved results are returned) and the
-        phase that was running continues from its last :meth:`save_phase_state`.
+        phase that was running continues from its last :meth:`checkpoint`.
         """
         saved = self._load_checkpoint()
         if saved is not None:
@@ -213,8 +216,24 @@ class RunContext:
         self._phase = MAIN_PHASE
         return results
 
+    def restore(self, stateful: Any) -> bool:
+        """If the run is resuming inside the current phase, load its saved state into
+        ``stateful`` (``load_state_dict``) and put every global RNG and the metric log back where
+        they were at that checkpoint; returns whether it did."""
+        saved = self.phase_state()
+        if saved is None:
+            return False
+        stateful.load_state_dict(saved)
+        return True
+
+    def checkpoint(self, stateful: Any, force: bool = False) -> bool:
+        """Checkpoint the current phase's ``stateful.state_dict()`` (taken only when written: at
+        most every ``checkpoint_every_s`` seconds unless ``force``). Returns whether it wrote."""
+        return self._write_checkpoint(inner=stateful.state_dict, force=force)
+
     def phase_state(self) -> Any | None:
-        """The inner state saved by :meth:`save_phase_state` for the current phase, if resuming it.
+        """The inner state saved by :meth:`checkpoint` for the current phase, if resuming it
+        (the low-level half of :meth:`restore`).
 
         Also restores every RNG to where it was at that save, and the metric log to its length.
         """
@@ -225,11 +244,6 @@ class RunContext:
         _set_rng_state(saved["rng"])
         self.resumed_from = {"phase": self._phase}
         return saved["inner"]
-
-    def save_phase_state(self, inner: Any, force: bool = False) -> bool:
-        """Checkpoint the current phase's ``inner`` state (model, optimizer, step, ...), at most
-        every ``checkpoint_every_s`` seconds unless ``force``. Written atomically."""
-        return self._write_checkpoint(inner=inner, force=force)
 
     def _write_checkpoint(self, inner: Any, force: bool) -> bool:
         now = time.monotonic()
@@ -245,6 +259,8 @@ class RunContext:
             "rng": _rng_state(),
             "metric_rows": self._metric_rows,
         }
+        # Written beside the old one, then renamed over it: a run killed while writing leaves the
+        # previous checkpoint intact.
         tmp = self.checkpoint_path.with_name(CHECKPOINT_FILE + ".tmp")
         torch.save(payload, tmp)
         os.replace(tmp, self.checkpoint_path)

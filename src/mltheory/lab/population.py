@@ -1,36 +1,45 @@
-"""Population training: many ReLU MLPs of one shape trained as one batched computation.
+"""Population training: many models of one shape trained as one batched computation.
 
 A sweep over seeds, learning rates, weight decays or label-noise draws trains many small models
 of the *same* shape. Trained one after another, each step of each model is a handful of tiny
 matrix products plus a few hundred microseconds of Python, autograd and optimizer overhead, and
-the CPU or GPU sits mostly idle. Here ``M`` models are held as stacked weights of shape
-``(M, out, in)`` and trained together: one step of the whole population is one batched matrix
-product per layer (``torch.bmm``), so the overhead is paid once per step for
-all ``M`` models and the arithmetic runs at matrix speed.
+the CPU or GPU sits mostly idle. Here ``M`` models are held as stacked parameters of shape
+``(M, …)`` and trained together: one step of the whole population is one batched computation,
+so the overhead is paid once per step for all ``M`` models and the arithmetic runs at matrix
+speed. Two paths hold a population:
 
-* :class:`PopulationMLP`: the stacked weights of ``M`` :class:`~mltheory.lab.nn.MLP` s of one
-  shape, with a hand-written forward and backward pass. Member ``i`` is initialised exactly as
-  ``torch.manual_seed(s_i); MLP(...)`` would (PyTorch's default ``nn.Linear`` init), and
-  :meth:`PopulationMLP.member` returns it as an ordinary ``MLP``.
-* :func:`train_population`: the population counterpart of
-  :func:`mltheory.lab.train.train_classifier`. Each member has its own data-order generator,
-  learning rate, weight decay, momentum and labels (a label-noise draw) and optionally its own
-  inputs (a data subset); the update is ``torch.optim.SGD``'s (momentum buffer
-  ``b ← μb + g + λw``, ``w ← w − ηb``). Member ``i`` ends with the same weights, to
-  floating-point tolerance, as the same MLP trained alone by ``train_classifier`` with the same
-  init seed, data-order generator and hyper-parameters (``tests/lab/test_population.py``).
-  "To tolerance", not bit for bit: batched and single products sum in different orders. The
-  two agree to ~1e-7 until, in a long run, such a rounding difference lands a pre-activation on
-  the other side of a ReLU's kink for one example; from then on the two trajectories drift
-  apart, as two runs of one script on different BLAS builds or thread counts would.
+* :class:`PopulationModule`, the generic path: any architecture (CNN, transformer, tanh MLP,
+  …). The members' parameters are stacked with ``torch.func.stack_module_state`` and the
+  forward and backward passes are ``vmap(grad(functional_call(template, ...)))``.
+* :class:`PopulationMLP`, the fast path for ReLU MLPs (:class:`~mltheory.lab.nn.MLP`): stacked
+  weights ``(M, out, in)`` and a hand-written forward and backward pass of batched matrix
+  products (``torch.bmm``). Member ``i`` is initialised exactly as ``torch.manual_seed(s_i);
+  MLP(...)`` would (PyTorch's default ``nn.Linear`` init), and :meth:`PopulationMLP.member`
+  returns it as an ordinary ``MLP``.
 
-Why batched matmuls and a hand-written backward rather than ``torch.func.vmap`` over
-``functional_call``: both express the same computation, but on a CPU ``vmap(grad(...))`` adds
-per-step dispatch overhead that dominates for the small widths sweeps are made of, while
-``bmm`` goes straight to the BLAS batched GEMM. ``benchmarks/population.py`` measures
-the three ways (one after another, vmap, bmm) side by side; bmm was the fastest at every width
-we measured. The price is that only ReLU MLPs trained with cross-entropy and SGD are covered;
-``vmap`` remains the generic route for other architectures.
+:func:`population_from_models` picks the fast path when every model is a ReLU MLP it represents
+and the generic path otherwise; each path's ``from_models`` refuses, with the reason, what it
+cannot represent (the fast path: any other activation or layer; the generic path: batch norm in
+training mode, dropout, lazy parameters not yet materialised, members of different shapes).
+
+:func:`train_population` trains either path on the training engine's loop
+(:func:`mltheory.lab.engine.train_loop`): the population counterpart of
+:func:`mltheory.lab.train.train_classifier`. Each member has its own data-order generator,
+learning rate, weight decay, momentum and labels (a label-noise draw) and optionally its own
+inputs (a data subset); the update is ``torch.optim.SGD``'s (momentum buffer
+``b ← μb + g + λw``, ``w ← w − ηb``). Member ``i`` ends with the same parameters, to
+floating-point tolerance, as the same model trained alone by ``train_classifier`` with the same
+init seed, data-order generator and hyper-parameters, on both paths, for a ReLU MLP, a tanh MLP,
+a small CNN and a one-layer transformer (``tests/lab/test_population*.py``).
+"To tolerance", not bit for bit: batched and single products sum in different orders. The
+two agree to ~1e-7 until, in a long run, such a rounding difference lands a pre-activation on
+the other side of a ReLU's kink for one example; from then on the two trajectories drift
+apart, as two runs of one script on different BLAS builds or thread counts would.
+
+Why a hand-written fast path beside ``vmap``: both express the same computation, but on a CPU
+``vmap(grad(...))`` adds per-step dispatch overhead that dominates for the small widths sweeps
+are made of, while ``bmm`` goes straight to the BLAS batched GEMM. ``benchmarks/population.py``
+measures the three ways (one after another, generic, bmm) side by side.
 
 Where it pays (``python benchmarks/population.py``, 2-core AMD EPYC, torch 2.13.0 CPU build,
 2 threads, 200 steps of batch 100, 2026-11-29): 64 networks of width 32 train 13–15× faster
@@ -39,6 +48,13 @@ asked for), of width 128 4×, because a lone small network spends most of each s
 autograd and optimizer overhead; at width 512 a lone network's products are already large
 enough to run near the matrix-multiply peak, and the population gains only 1.4–1.6× while
 itself reaching 66–78% of the measured sgemm peak (153 GFLOP/s).
+
+The generic path (``PopulationModule``), measured on 2026-11-29 with ``python
+benchmarks/population.py --members 16 64 --widths 32 128 --steps 100 --threads 1`` on the same
+2-core machine while it was shared (load average 11–14, so every figure is noisy and the sgemm
+peak read 17 GFLOP/s): 2.2–3.1× faster than one after another at width 32 and 1.0–1.4× at
+width 128, while the bmm fast path was 6–12× and 1.8–2.2× (16 and 64 members); tanh MLPs,
+which only the generic path trains (``--activation tanh``, 16 members), 1.9× and 2.2×.
 
 What limits width 64 (``torch.profiler`` over one 64-member, 200-step run): the batched
 products are 65% of the time and already run at 80–130 GFLOP/s for the 64×64 layer, but the
@@ -66,14 +82,16 @@ sweep the largest width dominates the cost anyway, so grouping is both simpler a
 
 from __future__ import annotations
 
+import copy
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
-from mltheory.lab.context import RunContext, progress_bar
+from mltheory.lab.context import RunContext
+from mltheory.lab.engine import TrainState, train_loop
 from mltheory.lab.nn import MLP
 from mltheory.lab.train import TrainHistory
 
@@ -127,12 +145,48 @@ class PopulationMLP:
                 b[i].uniform_(-bound, bound, generator=g)
         return cls([w.to(device) for w in weights], [b.to(device) for b in biases])
 
+    @staticmethod
+    def cannot_represent(model: torch.nn.Module) -> str | None:
+        """Why this fast path cannot hold ``model`` (``None`` when it can): it computes exactly
+        :class:`~mltheory.lab.nn.MLP` with ReLU activations and biases, nothing else."""
+        if not isinstance(model, MLP):
+            return f"it is a {type(model).__name__}, not a mltheory.lab.nn.MLP"
+        layers = list(model)
+        body = layers[1:]
+        expected_types = [
+            torch.nn.Linear if k % 2 == 0 else torch.nn.ReLU for k in range(len(body))
+        ]
+        if not isinstance(layers[0], torch.nn.Flatten) or len(body) % 2 == 0:
+            return "its layers are not Flatten, Linear, ReLU, …, Linear"
+        for layer, kind in zip(body, expected_types, strict=True):
+            if type(layer) is not kind:
+                return (
+                    f"it has a {type(layer).__name__} where the ReLU MLP has a {kind.__name__} "
+                    "(the fast path computes ReLU only)"
+                )
+            if kind is torch.nn.Linear and layer.bias is None:
+                return "its layers have no biases"
+        return None
+
     @classmethod
     def from_models(cls, models: Sequence[MLP]) -> PopulationMLP:
-        """Stack existing MLPs of one shape (copies their parameters)."""
+        """Stack existing ReLU MLPs of one shape (copies their parameters). Anything else (another
+        activation, convolutions, no biases) is refused: :func:`population_from_models` picks
+        the generic path for those."""
+        if not models:
+            raise ValueError("from_models needs at least one model")
+        for i, model in enumerate(models):
+            reason = cls.cannot_represent(model)
+            if reason is not None:
+                raise ValueError(
+                    f"PopulationMLP cannot represent model {i}: {reason}; use "
+                    "PopulationModule.from_models (any architecture, torch.func) or "
+                    "population_from_models, which picks the path that fits"
+                )
         linears = [[m for m in model if isinstance(m, torch.nn.Linear)] for model in models]
-        if any(lin.bias is None for layers in linears for lin in layers):
-            raise ValueError("PopulationMLP needs layers with biases")
+        shapes = {tuple(tuple(lin.weight.shape) for lin in ls) for ls in linears}
+        if len(shapes) > 1:
+            raise ValueError(f"the models differ in shape: {sorted(shapes)}")
         n_layers = len(linears[0])
         weights = [torch.stack([ls[k].weight.detach() for ls in linears]) for k in range(n_layers)]
         biases = [torch.stack([ls[k].bias.detach() for ls in linears]) for k in range(n_layers)]
@@ -159,6 +213,25 @@ class PopulationMLP:
 
     def parameters(self) -> list[torch.Tensor]:
         return [*self.weights, *self.biases]
+
+    def state_dict(self) -> dict[str, list[torch.Tensor]]:
+        return {"weights": self.weights, "biases": self.biases}
+
+    def load_state_dict(self, saved: dict[str, list[torch.Tensor]]) -> None:
+        for p, v in zip(self.parameters(), [*saved["weights"], *saved["biases"]], strict=True):
+            p.copy_(v)
+
+    def gradients(
+        self,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        out: list[torch.Tensor] | None = None,
+        shared_x: bool | None = None,
+    ) -> list[torch.Tensor]:
+        """Gradients of each member's mean cross-entropy, aligned with :meth:`parameters`
+        (written into ``out`` when given). ``x`` is ``(M, B, in)``."""
+        _, w_grads, b_grads = self.loss_and_grads(x, y, out=out)
+        return [*w_grads, *b_grads]
 
     def n_params(self) -> int:
         """Parameters of one member."""
@@ -224,10 +297,11 @@ class PopulationMLP:
 
     @torch.no_grad()
     def evaluate(
-        self, x: torch.Tensor, y: torch.Tensor, chunk: int = 2048
+        self, x: torch.Tensor, y: torch.Tensor, chunk: int = 2048, shared_x: bool | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-member mean cross-entropy and accuracy ``(M,)``, ``(M,)`` on ``x`` of shape
-        ``(n, in)`` (shared) or ``(M, n, in)``, and labels ``(n,)`` or ``(M, n)``."""
+        ``(n, in)`` (shared) or ``(M, n, in)``, and labels ``(n,)`` or ``(M, n)`` (``shared_x``
+        is read from ``x``'s shape here)."""
         n = x.shape[-2]
         loss_sum = torch.zeros(self.size, dtype=torch.float64, device=x.device)
         correct = torch.zeros(self.size, dtype=torch.int64, device=x.device)
@@ -252,6 +326,191 @@ def _cross_entropy_and_softmax(
     sum_exp = exp.sum(-1, keepdim=True)
     loss = sum_exp.log().squeeze(-1) - shifted.gather(-1, y.unsqueeze(-1)).squeeze(-1)
     return loss, exp.div_(sum_exp)
+
+
+_UNBATCHABLE = (
+    # Training-mode batch norm updates its running statistics in place, which vmap cannot do
+    # member by member; dropout draws masks that one-by-one training would draw differently.
+    torch.nn.modules.batchnorm._BatchNorm,
+    torch.nn.modules.dropout._DropoutNd,
+)
+
+
+class PopulationModule:
+    """``M`` copies of any one architecture, trained as one computation (the generic path).
+
+    The members' parameters and buffers are stacked along a new first dimension with
+    ``torch.func.stack_module_state``; the forward pass is ``torch.func.functional_call`` of one
+    template module under ``torch.func.vmap`` over the members, and gradients come from
+    ``vmap(grad_and_value(loss))``. Any module built of vmap-able operations works (convolutions,
+    attention, layer norm, embeddings, tanh, ...); :meth:`from_models` refuses what it cannot
+    train member by member (batch norm in training mode, dropout, lazy parameters not yet
+    materialised, members of different shapes), with the reason.
+
+    :class:`PopulationMLP` is faster for ReLU MLPs (``benchmarks/population.py``);
+    :func:`population_from_models` picks it when it applies.
+    """
+
+    def __init__(
+        self,
+        template: torch.nn.Module,
+        params: dict[str, torch.Tensor],
+        buffers: dict[str, torch.Tensor],
+    ) -> None:
+        self.template, self.params, self.buffers = template, params, buffers
+
+    # --- construction ------------------------------------------------------------------------
+    @staticmethod
+    def cannot_represent(model: torch.nn.Module) -> str | None:
+        """Why the generic path cannot hold ``model`` (``None`` when it can)."""
+        for name, sub in model.named_modules():
+            if isinstance(sub, _UNBATCHABLE) and (
+                not isinstance(sub, torch.nn.modules.dropout._DropoutNd) or sub.p > 0
+            ):
+                return (
+                    f"{name or 'the model'} is a {type(sub).__name__}, whose training-mode "
+                    "randomness or in-place statistics cannot be batched over members"
+                )
+        for name, p in model.named_parameters():
+            if isinstance(p, torch.nn.parameter.UninitializedParameter):
+                return f"parameter {name} is lazy: run one forward pass to materialise it first"
+        return None
+
+    @classmethod
+    def from_models(cls, models: Sequence[torch.nn.Module]) -> PopulationModule:
+        """Stack models of one architecture and shape (copies their parameters and buffers)."""
+        if not models:
+            raise ValueError("from_models needs at least one model")
+        first = models[0]
+        signature = _signature(first)
+        for i, model in enumerate(models):
+            reason = cls.cannot_represent(model)
+            if reason is not None:
+                raise ValueError(f"PopulationModule cannot represent model {i}: {reason}")
+            if type(model) is not type(first) or _signature(model) != signature:
+                raise ValueError(
+                    f"model {i} differs from model 0 in type or parameter shapes: a population "
+                    "holds one architecture (group models by shape, one population each)"
+                )
+        params, buffers = torch.func.stack_module_state(list(models))
+        template = copy.deepcopy(first)
+        return cls(
+            template,
+            {k: v.detach().clone() for k, v in params.items()},
+            {k: v.detach().clone() for k, v in buffers.items()},
+        )
+
+    @classmethod
+    def init(
+        cls,
+        make_model: Callable[[], torch.nn.Module],
+        seeds: Sequence[int],
+        device: torch.device | str = "cpu",
+    ) -> PopulationModule:
+        """Member ``i`` is what ``torch.manual_seed(seeds[i]); make_model()`` builds (the
+        global RNG is restored afterwards)."""
+        models = []
+        with torch.random.fork_rng(devices=[]):
+            for seed in seeds:
+                torch.manual_seed(int(seed))
+                models.append(make_model())
+        return cls.from_models([m.to(device) for m in models])
+
+    def member(self, i: int) -> torch.nn.Module:
+        """Member ``i`` as an ordinary module (a copy)."""
+        model = copy.deepcopy(self.template)
+        model.load_state_dict(
+            {k: v[i] for k, v in {**self.params, **self.buffers}.items()}, strict=False
+        )
+        return model
+
+    @property
+    def size(self) -> int:
+        return next(iter(self.params.values())).shape[0]
+
+    def parameters(self) -> list[torch.Tensor]:
+        return list(self.params.values())
+
+    def n_params(self) -> int:
+        """Parameters of one member."""
+        return sum(p[0].numel() for p in self.parameters())
+
+    def state_dict(self) -> dict[str, dict[str, torch.Tensor]]:
+        return {"params": self.params, "buffers": self.buffers}
+
+    def load_state_dict(self, saved: dict[str, dict[str, torch.Tensor]]) -> None:
+        for mine, theirs in ((self.params, saved["params"]), (self.buffers, saved["buffers"])):
+            for k, v in mine.items():
+                v.copy_(theirs[k])
+
+    # --- computation -------------------------------------------------------------------------
+    def _call(self, params, buffers, x):
+        return torch.func.functional_call(self.template, (params, buffers), (x,))
+
+    def forward(self, x: torch.Tensor, shared_x: bool = True) -> torch.Tensor:
+        """Logits ``(M, B, …)``: of one batch ``x`` for every member (``shared_x``) or of batch
+        ``x[i]`` for member ``i``."""
+        return torch.func.vmap(self._call, in_dims=(0, 0, None if shared_x else 0))(
+            self.params, self.buffers, x
+        )
+
+    __call__ = forward
+
+    def gradients(
+        self,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        out: list[torch.Tensor] | None = None,
+        shared_x: bool | None = None,
+    ) -> list[torch.Tensor]:
+        """Gradients of each member's mean cross-entropy on its batch ``x[i]``, ``y[i]``,
+        aligned with :meth:`parameters` (``out`` is ignored: the gradients are fresh tensors)."""
+
+        def loss(params, buffers, xb, yb):
+            return torch.nn.functional.cross_entropy(self._call(params, buffers, xb), yb)
+
+        grads = torch.func.vmap(torch.func.grad(loss))(self.params, self.buffers, x, y)
+        return [grads[k] for k in self.params]
+
+    @torch.no_grad()
+    def evaluate(
+        self, x: torch.Tensor, y: torch.Tensor, chunk: int = 2048, shared_x: bool = True
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-member mean cross-entropy and accuracy ``(M,)``, ``(M,)`` on ``x`` (``(n, …)``
+        shared, or ``(M, n, …)`` with ``shared_x=False``) and labels ``(n,)`` or ``(M, n)``."""
+        n = x.shape[0 if shared_x else 1]
+        loss_sum = torch.zeros(self.size, dtype=torch.float64, device=x.device)
+        correct = torch.zeros(self.size, dtype=torch.int64, device=x.device)
+        was_training = self.template.training
+        self.template.eval()
+        for i in range(0, n, chunk):
+            xb = x[i : i + chunk] if shared_x else x[:, i : i + chunk]
+            yb = y[..., i : i + chunk]
+            logits = self.forward(xb, shared_x=shared_x)
+            yb = yb.expand(self.size, -1) if yb.dim() == 1 else yb
+            loss_sum += _cross_entropy_and_softmax(logits, yb)[0].sum(1).double()
+            correct += (logits.argmax(2) == yb).sum(1)
+        self.template.train(was_training)
+        return (loss_sum / max(1, n)).float(), correct.float() / max(1, n)
+
+
+Population = PopulationMLP | PopulationModule
+
+
+def population_from_models(models: Sequence[torch.nn.Module]) -> Population:
+    """The fast path (:class:`PopulationMLP`) when every model is a ReLU MLP it represents,
+    else the generic path (:class:`PopulationModule`), which refuses what it cannot train."""
+    if models and all(PopulationMLP.cannot_represent(m) is None for m in models):
+        return PopulationMLP.from_models(models)
+    return PopulationModule.from_models(models)
+
+
+def _signature(model: torch.nn.Module) -> list[tuple[str, tuple[int, ...], torch.dtype]]:
+    return [
+        (k, tuple(v.shape), v.dtype)
+        for k, v in [*model.named_parameters(), *model.named_buffers()]
+        if not isinstance(v, torch.nn.parameter.UninitializedParameter)
+    ]
 
 
 @dataclass
@@ -294,8 +553,48 @@ class PopulationHistory:
         )
 
 
+class PopulationBatches:
+    """Each member's minibatch indices ``(M, B)``, from its own data-order generator, reshuffled
+    (all members at once) when the rest of the epoch cannot fill a batch: member ``i`` sees the
+    batches :class:`~mltheory.lab.engine.TensorBatches` would give it alone. Checkpointable."""
+
+    def __init__(
+        self, n: int, batch_size: int, generators: Sequence[torch.Generator], device: torch.device
+    ) -> None:
+        self.n, self.batch_size = n, min(batch_size, n)
+        self.generators, self.device = list(generators), device
+        self.order, self.pos = self._new_orders(), 0
+
+    def _new_orders(self) -> torch.Tensor:
+        return torch.stack([torch.randperm(self.n, generator=g) for g in self.generators]).to(
+            self.device
+        )
+
+    def __iter__(self) -> PopulationBatches:
+        return self
+
+    def __next__(self) -> torch.Tensor:
+        if self.pos + self.batch_size > self.n:
+            self.order, self.pos = self._new_orders(), 0
+        idx = self.order[:, self.pos : self.pos + self.batch_size]
+        self.pos += self.batch_size
+        return idx
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "order": self.order,
+            "pos": self.pos,
+            "generators": [g.get_state() for g in self.generators],
+        }
+
+    def load_state_dict(self, saved: dict[str, Any]) -> None:
+        self.order, self.pos = saved["order"], saved["pos"]
+        for g, state in zip(self.generators, saved["generators"], strict=True):
+            g.set_state(state)
+
+
 def train_population(
-    pop: PopulationMLP,
+    pop: Population,
     x_train: torch.Tensor,
     y_train: torch.Tensor,
     *,
@@ -313,77 +612,46 @@ def train_population(
     stop_at_fit: bool = False,
     description: str = "training population",
     log: dict[str, Any] | None = None,
+    member_inputs: bool | None = None,
 ) -> PopulationHistory:
-    """Minibatch SGD with momentum and cross-entropy for every member at once, in place.
+    """Minibatch SGD with momentum and cross-entropy for every member at once, in place, on
+    :func:`mltheory.lab.engine.train_loop`.
 
-    The population counterpart of :func:`~mltheory.lab.train.train_classifier` (same schedule of
-    reshuffles and evaluations). Inputs ``x_train`` are ``(n, in)`` shared by all members or
-    ``(M, n, in)`` (a data subset per member); labels ``y_train`` are ``(n,)`` or ``(M, n)`` (a
-    label-noise draw per member). ``generators[i]`` draws member ``i``'s data order; ``lr``,
-    ``momentum`` and ``weight_decay`` are one value or one per member. With ``ctx`` the loop
-    checkpoints and resumes exactly, and logs every evaluation (one list entry per member).
-    With ``stop_at_fit`` the loop ends once *every* member has reached ``fit_threshold``;
-    :meth:`PopulationHistory.member` then cuts each member's history where it fitted, i.e.
-    where ``train_classifier(..., stop_at_fit=True)`` would have stopped it alone.
+    ``pop``: a :class:`PopulationMLP` (fast path) or a :class:`PopulationModule` (any
+    architecture); :func:`population_from_models` picks. The population counterpart of
+    :func:`~mltheory.lab.train.train_classifier` (same schedule of reshuffles and evaluations).
+    Inputs ``x_train`` are ``(n, …)`` shared by all members or ``(M, n, …)`` (a data subset per
+    member; ``member_inputs=True``, which for a ``PopulationMLP`` is read from ``x``'s rank);
+    labels ``y_train`` are ``(n,)`` or ``(M, n)`` (a label-noise draw per member).
+    ``generators[i]`` draws member ``i``'s data order; ``lr``, ``momentum`` and ``weight_decay``
+    are one value or one per member. With ``ctx`` the loop checkpoints and resumes exactly, and
+    logs every evaluation (one list entry per member). With ``stop_at_fit`` the loop ends once
+    *every* member has reached ``fit_threshold``; :meth:`PopulationHistory.member` then cuts
+    each member's history where it fitted, i.e. where ``train_classifier(..., stop_at_fit=True)``
+    would have stopped it alone.
     """
     m = pop.size
     if len(generators) != m:
         raise ValueError(f"need one data-order generator per member: {m}, got {len(generators)}")
-    device = pop.weights[0].device
-    n = x_train.shape[-2]
-    shared_x = x_train.dim() == 2
+    params = pop.parameters()
+    device = params[0].device
+    if member_inputs is None:
+        member_inputs = isinstance(pop, PopulationMLP) and x_train.dim() == 3
+    shared_x = not member_inputs
+    n = x_train.shape[0 if shared_x else 1]
     if y_train.dim() == 1 and y_train.shape[0] == n:
         y_train = y_train.unsqueeze(0).expand(m, n)
     if y_train.shape != (m, n) or (not shared_x and x_train.shape[:2] != (m, n)):
         raise ValueError(
             f"x_train {tuple(x_train.shape)} / y_train {tuple(y_train.shape)} do not fit "
-            f"{m} members; expected (n, in) or (M, n, in) and (n,) or (M, n)"
+            f"{m} members; expected (n, …) or (M, n, …) and (n,) or (M, n)"
         )
     lr_w = _per_member(lr, m, "lr").to(device)
     mom_w = _per_member(momentum, m, "momentum").to(device)
     wd_w = _per_member(weight_decay, m, "weight_decay").to(device)
-    batch_size = min(batch_size, n)
     members = torch.arange(m, device=device).unsqueeze(1)
 
-    def new_orders() -> torch.Tensor:
-        return torch.stack([torch.randperm(n, generator=g) for g in generators]).to(device)
-
-    params = pop.parameters()
-    buffers = [torch.zeros_like(p) for p in params]
-    spare = [torch.empty_like(p) for p in params]  # the next step's gradients, then buffers
-    hist, step, order, pos = PopulationHistory(), 0, new_orders(), 0
-    saved = ctx.phase_state() if ctx is not None else None
-    if saved is not None:
-        for p, s in zip(params, saved["params"], strict=True):
-            p.copy_(s)
-        for b, s in zip(buffers, saved["buffers"], strict=True):
-            b.copy_(s)
-        for g, s in zip(generators, saved["generators"], strict=True):
-            g.set_state(s)
-        hist, step, order, pos = saved["history"], saved["step"], saved["order"], saved["pos"]
-
-    def do_eval() -> None:
-        tr_loss, tr_acc = pop.evaluate(x_train, y_train)
-        hist.step.append(step)
-        hist.train_loss.append(tr_loss.cpu())
-        hist.train_acc.append(tr_acc.cpu())
-        if x_test is not None and y_test is not None:
-            te_loss, te_acc = pop.evaluate(x_test, y_test)
-            hist.test_loss.append(te_loss.cpu())
-            hist.test_acc.append(te_acc.cpu())
-        if fit_threshold is not None:
-            if hist.steps_to_fit is None:
-                hist.steps_to_fit = torch.full((m,), -1, dtype=torch.int64)
-            newly = (hist.steps_to_fit < 0) & (hist.train_acc[-1] >= fit_threshold)
-            hist.steps_to_fit[newly] = step
-        if ctx is not None:
-            ctx.log(
-                step=step,
-                **(log or {}),
-                **{k: v[-1] for k, v in _series(hist).items() if v},
-            )
-
-    # Views broadcasting one value per member over a weight (M, o, i) or a bias (M, o).
+    # Views broadcasting one value per member over a parameter (M, …).
     def per_param(t: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
         return t.view(m, *([1] * (p.dim() - 1)))
 
@@ -391,52 +659,63 @@ def train_population(
     moms = [per_param(mom_w, p) for p in params]
     wds = [per_param(wd_w, p) for p in params]
     use_wd = bool((wd_w != 0).any())
+    # The population's weights and SGD momentum buffers are the checkpointed state.
+    state = TrainState(
+        population=pop, momentum=[torch.zeros_like(p) for p in params], history=PopulationHistory()
+    )
+    spare = [torch.empty_like(p) for p in params]  # the next step's gradients (fast path)
 
-    with progress_bar(ctx, steps, description) as advance:
-        advance(step)
-        while step < steps:
-            if step % eval_every == 0 and (not hist.step or hist.step[-1] != step):
-                do_eval()
-                if (
-                    stop_at_fit
-                    and hist.steps_to_fit is not None
-                    and bool((hist.steps_to_fit >= 0).all())
-                ):
-                    break
-            if pos + batch_size > n:
-                order, pos = new_orders(), 0
-            idx = order[:, pos : pos + batch_size]
-            pos += batch_size
-            xb = x_train[idx] if shared_x else x_train[members, idx]
-            pop.loss_and_grads(xb, y_train[members, idx], out=spare)
-            # torch.optim.SGD (dampening 0, no Nesterov): b ← μ·b + (g + λ·w); w ← w − η·b.
-            # A zero buffer makes the first step b = g exactly, as SGD's first step does. The
-            # gradient tensors become the new buffers (g + μ·b in one pass, in place) and the
-            # old buffers hold the next step's gradients: no allocation, two passes over the
-            # weights' size instead of three; _foreach ops update all layers in one call each.
-            if use_wd:
-                torch._foreach_addcmul_(spare, wds, params)
-            torch._foreach_addcmul_(spare, buffers, moms)
-            buffers, spare = spare, buffers
-            torch._foreach_addcmul_(params, buffers, lrs, value=-1.0)
-            step += 1
-            advance(1)
-            if ctx is not None:
-                # The lambda runs (if at all) inside this call, so late binding is harmless.
-                ctx.save_phase_state(
-                    lambda: {  # noqa: B023
-                        "params": [p.clone() for p in params],
-                        "buffers": [b.clone() for b in buffers],  # noqa: B023
-                        "generators": [g.get_state() for g in generators],
-                        "history": hist,
-                        "step": step,  # noqa: B023
-                        "order": order,  # noqa: B023
-                        "pos": pos,  # noqa: B023
-                    }
-                )
-        if not hist.step or hist.step[-1] != step:
-            do_eval()
-    return hist
+    def sgd_step(state: TrainState, idx: torch.Tensor) -> None:
+        nonlocal spare
+        xb = x_train[idx] if shared_x else x_train[members, idx]
+        grads = pop.gradients(xb, y_train[members, idx], out=spare, shared_x=shared_x)
+        # torch.optim.SGD (dampening 0, no Nesterov): b ← μ·b + (g + λ·w); w ← w − η·b.
+        # A zero buffer makes the first step b = g exactly, as SGD's first step does. The
+        # gradient tensors become the new buffers (g + μ·b in one pass, in place) and the
+        # old buffers hold the next step's gradients: no allocation, two passes over the
+        # weights' size instead of three; _foreach ops update all layers in one call each.
+        if use_wd:
+            torch._foreach_addcmul_(grads, wds, params)
+        torch._foreach_addcmul_(grads, state.momentum, moms)
+        state.momentum, spare = grads, state.momentum
+        torch._foreach_addcmul_(params, state.momentum, lrs, value=-1.0)
+
+    def evaluate(state: TrainState) -> dict[str, torch.Tensor]:
+        hist: PopulationHistory = state.history
+        tr_loss, tr_acc = pop.evaluate(x_train, y_train, shared_x=shared_x)
+        hist.step.append(state.step)
+        hist.train_loss.append(tr_loss.cpu())
+        hist.train_acc.append(tr_acc.cpu())
+        if x_test is not None and y_test is not None:
+            # Test inputs are shared unless they come one set per member, as training's do.
+            test_shared = shared_x or x_test.dim() < x_train.dim()
+            te_loss, te_acc = pop.evaluate(x_test, y_test, shared_x=test_shared)
+            hist.test_loss.append(te_loss.cpu())
+            hist.test_acc.append(te_acc.cpu())
+        if fit_threshold is not None:
+            if hist.steps_to_fit is None:
+                hist.steps_to_fit = torch.full((m,), -1, dtype=torch.int64)
+            newly = (hist.steps_to_fit < 0) & (hist.train_acc[-1] >= fit_threshold)
+            hist.steps_to_fit[newly] = state.step
+        return {k: v[-1] for k, v in _series(hist).items() if v}
+
+    def all_fitted(state: TrainState) -> bool:
+        fit = state.history.steps_to_fit
+        return fit is not None and bool((fit >= 0).all())
+
+    train_loop(
+        state,
+        sgd_step,
+        steps=steps,
+        batches=PopulationBatches(n, batch_size, generators, device),
+        ctx=ctx,
+        evaluate=evaluate,
+        eval_every=eval_every,
+        stop=all_fitted if stop_at_fit else None,
+        log=log,
+        description=description,
+    )
+    return state.history
 
 
 def _series(hist: PopulationHistory) -> dict[str, list[torch.Tensor]]:

@@ -17,6 +17,7 @@ from rich.console import Console
 
 from mltheory.lab import registry, runner
 from mltheory.lab.errors import BadInput, unknown
+from mltheory.lab.output_dir import check_out_path, make_out_dir
 from mltheory.lab.report import catalog_html, print_result
 from mltheory.lab.spec import SCALE_NAMES
 from mltheory.lab.store import RESULT_FILE, read_json, write_json_atomic
@@ -40,8 +41,8 @@ def reproduce_catalog(
     if topic is not None and topic not in registry.topics():
         raise unknown("topic", topic, registry.topics())
     exps = [e for e in registry.all_experiments() if topic is None or e.topic == topic]
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_out_path(out)
+    make_out_dir(out)
     summary_path = out / SUMMARY_FILE
     previous = (
         {e["name"]: e for e in read_json(summary_path)["experiments"]}

@@ -21,6 +21,7 @@ import mltheory
 from mltheory.lab import registry
 from mltheory.lab.context import RunContext, resolve_device
 from mltheory.lab.errors import BadInput, unknown
+from mltheory.lab.output_dir import check_out_path, check_run_dir, clear_run_dir, make_out_dir
 from mltheory.lab.spec import SCALE_NAMES, ClaimResult, Experiment, ExperimentConfig, plain_value
 from mltheory.lab.store import (
     CONFIG_FILE,
@@ -172,6 +173,7 @@ class PreparedRun:
     seed: int
     out_dir: Path
     device: torch.device
+    fresh: bool = False  # discard the run files the directory holds when the run starts
 
 
 def prepare(
@@ -192,10 +194,13 @@ def prepare(
     check_data = getattr(exp.config, "check_data", None)
     if callable(check_data):
         check_data(cfg)  # e.g. dataset files present; raises BadInput naming what is missing
-    out = Path(out_dir) if out_dir is not None else default_run_dir(exp.name, scale, seed)
+    out = check_out_path(out_dir) if out_dir is not None else default_run_dir(exp.name, scale, seed)
+    # Only a directory of run files is ever resumed or, with --fresh, cleared: a directory
+    # holding anything else (a thesis, a dataset) is refused and left untouched.
+    check_run_dir(out)
     if out.exists() and not fresh:
         _check_same_run(out, exp.name, scale, seed, cfg)
-    return PreparedRun(exp, cfg, scale, seed, out, dev)
+    return PreparedRun(exp, cfg, scale, seed, out, dev, fresh)
 
 
 def _check_same_run(out: Path, name: str, scale: str, seed: int, cfg: ExperimentConfig) -> None:
@@ -203,7 +208,15 @@ def _check_same_run(out: Path, name: str, scale: str, seed: int, cfg: Experiment
     cfg_file = out / CONFIG_FILE
     if not cfg_file.exists():
         return
-    old = read_json(cfg_file)
+    try:
+        old = read_json(cfg_file)
+    except (OSError, ValueError):
+        old = None
+    if not isinstance(old, dict):
+        raise BadInput(
+            f"{cfg_file} is not a run's config.json (it cannot be read as one); "
+            "use another --out, or --fresh to discard the run files there"
+        )
     new = {"experiment": name, "scale": scale, "seed": seed, "config": cfg.model_dump(mode="json")}
     diffs = [k for k in ("experiment", "scale", "seed") if old.get(k) != new[k]]
     diffs += [
@@ -218,18 +231,26 @@ def _check_same_run(out: Path, name: str, scale: str, seed: int, cfg: Experiment
 
 def start_run_dir(prep: PreparedRun) -> None:
     """Claim the run directory: ``config.json`` first (it says whose directory it is); a rerun
-    replaces a finished result."""
-    prep.out_dir.mkdir(parents=True, exist_ok=True)
+    replaces a finished result. With ``fresh``, the run files already there are deleted first
+    (only run files: the directory was checked to hold nothing else)."""
+    if prep.fresh:
+        clear_run_dir(prep.out_dir)
+    make_out_dir(prep.out_dir)
     (prep.out_dir / RESULT_FILE).unlink(missing_ok=True)
-    write_json_atomic(
-        prep.out_dir / CONFIG_FILE,
-        {
-            "experiment": prep.exp.name,
-            "scale": prep.scale,
-            "seed": prep.seed,
-            "config": prep.cfg.model_dump(mode="json"),
-        },
-    )
+    try:
+        write_json_atomic(
+            prep.out_dir / CONFIG_FILE,
+            {
+                "experiment": prep.exp.name,
+                "scale": prep.scale,
+                "seed": prep.seed,
+                "config": prep.cfg.model_dump(mode="json"),
+            },
+        )
+    except OSError as err:
+        raise BadInput(
+            f"--out {prep.out_dir}: cannot write there ({err.strerror or err})."
+        ) from None
 
 
 def finish_run(

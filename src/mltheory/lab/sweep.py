@@ -30,6 +30,7 @@ import hashlib
 import importlib
 import itertools
 import json
+import math
 import os
 import re
 import socket
@@ -51,6 +52,7 @@ from mltheory.lab import registry, runner
 from mltheory.lab.context import RunContext
 from mltheory.lab.errors import BadInput, unknown
 from mltheory.lab.figures import new_figure
+from mltheory.lab.output_dir import check_out_path, check_sweep_dir, clear_sweep_dir, make_out_dir
 from mltheory.lab.spec import SCALE_NAMES, Experiment
 from mltheory.lab.store import RESULT_FILE, RunIndex, read_json, write_json_atomic
 
@@ -59,6 +61,8 @@ ERROR_FILE = "error.json"
 CELLS_DIR = "cells"
 BATCHES_DIR = "batches"
 EXECUTORS = ("local", "ray")
+MAX_SEEDS = 1000
+MAX_CELLS = 10_000  # one sweep directory; each cell is a run directory and a row of sweep.json
 # A local Ray instance keeps its object store small: cells return a few numbers, not tensors,
 # and the machine is often a shared laptop.
 LOCAL_RAY_OBJECT_STORE_BYTES = 128 * 2**20
@@ -87,6 +91,7 @@ class SweepPlan:
     out: Path
     device: str | None
     configs: dict[str, dict[str, Any]] = field(default_factory=dict)  # slug -> resolved config
+    fresh: bool = False  # discard what the sweep directory holds before running
 
     @property
     def points(self) -> list[Point]:
@@ -179,8 +184,13 @@ def prepare_sweep(
     device: str | None = None,
     executor: str = "local",
     address: str | None = None,
+    fresh: bool = False,
 ) -> SweepPlan:
-    """Validate a whole sweep before any work starts (raises :class:`BadInput`)."""
+    """Validate a whole sweep before any work starts (raises :class:`BadInput`).
+
+    An existing ``out`` is resumed only when it holds this very sweep (same experiment, scale,
+    grid, fixed overrides and seeds); ``fresh`` discards a sweep directory's contents instead.
+    A directory holding anything a sweep does not write is refused either way."""
     exp = registry.get(name)
     if scale not in SCALE_NAMES:
         raise unknown("scale", scale, SCALE_NAMES)
@@ -194,8 +204,8 @@ def prepare_sweep(
         except ImportError:
             raise BadInput("--executor ray needs Ray: pip install 'mltheory[ray]'") from None
         _check_reachable(address or os.environ.get("RAY_ADDRESS") or "auto")
-    if seeds < 1:
-        raise BadInput(f"--seeds must be at least 1, got {seeds}")
+    if not 1 <= seeds <= MAX_SEEDS:
+        raise BadInput(f"--seeds must be between 1 and {MAX_SEEDS}, got {seeds}.")
     fixed_values = (
         dict(fixed) if isinstance(fixed, dict) else dict(runner.parse_override(s) for s in fixed)
     )
@@ -204,40 +214,68 @@ def prepare_sweep(
     if both:
         raise BadInput(f"{', '.join(both)} given both with --set and --grid; use one")
     seed_list = list(range(seeds))
+    n_cells = math.prod(len(v) for v in grid_values.values()) * seeds
+    if n_cells > MAX_CELLS:
+        raise BadInput(
+            f"the sweep has {n_cells} cells (grid points × seeds); at most {MAX_CELLS} are "
+            "allowed in one sweep: split it into several --out directories."
+        )
     out_dir = (
-        Path(out)
+        check_out_path(out)
         if out is not None
         else default_out(exp.name, scale, fixed_values, grid_values, seed_list)
     )
-    _check_same_sweep(out_dir, exp.name, scale)
+    check_sweep_dir(out_dir)
+    if not fresh:
+        _check_same_sweep(out_dir, exp.name, scale, fixed_values, grid_values, seed_list)
     # Ray workers pick their own device (the driver may have no GPU); only check the spelling.
     known_device = device in (None, "auto", "cpu", "cuda") or (device or "").startswith("cuda:")
     if executor == "ray" and not known_device:
         raise BadInput(f"unknown device {device!r}; allowed: auto, cpu, cuda, cuda:N")
     check_device = device if executor == "local" else None
-    plan = SweepPlan(exp, scale, fixed_values, grid_values, seed_list, [], out_dir, device)
+    plan = SweepPlan(
+        exp, scale, fixed_values, grid_values, seed_list, [], out_dir, device, fresh=fresh
+    )
     for point in grid_points(grid_values):
         for seed in seed_list:
             cell = Cell(point, seed, cell_slug(point, seed))
             # Validates the config (bounds, cross-field checks) and that an existing cell
             # directory holds this very run, for every cell, before any cell starts.
             prep = runner.prepare(
-                exp.name, scale, seed, plan.overrides(cell), plan.cell_dir(cell), check_device
+                exp.name,
+                scale,
+                seed,
+                plan.overrides(cell),
+                plan.cell_dir(cell),
+                check_device,
+                fresh=fresh,  # with --fresh the old cells are discarded, not compared
             )
             plan.cells.append(cell)
             plan.configs[cell.slug] = prep.cfg.model_dump(mode="json")
     return plan
 
 
-def _check_same_sweep(out: Path, name: str, scale: str) -> None:
+def _check_same_sweep(
+    out: Path, name: str, scale: str, fixed: dict, grid: dict, seeds: list[int]
+) -> None:
+    """An existing sweep directory is resumed only by the very same sweep: rerunning another
+    grid into it would replace its summary and mix its cells with the new ones."""
     path = out / SWEEP_FILE
     if not path.exists():
         return
-    old = read_json(path)
-    if (old.get("experiment"), old.get("scale")) != (name, scale):
+    try:
+        old = read_json(path)
+    except (OSError, ValueError):
+        old = None
+    if not isinstance(old, dict):
+        raise BadInput(f"{path} cannot be read as a sweep's summary; use another --out or --fresh.")
+    new = {"experiment": name, "scale": scale, "fixed": fixed, "grid": grid, "seeds": seeds}
+    # Compared as JSON: the summary on disk holds lists where the plan holds tuples.
+    diffs = [k for k, v in new.items() if old.get(k) != json.loads(json.dumps(v, default=str))]
+    if diffs:
         raise BadInput(
-            f"{out} holds a sweep of {old.get('experiment')} at scale {old.get('scale')}, "
-            f"not {name} at {scale}; use another --out"
+            f"{out} holds another sweep (it differs in: {', '.join(diffs)}); use another "
+            "--out, or --fresh to discard that sweep."
         )
 
 
@@ -509,7 +547,10 @@ def run_sweep(
     """
     console = console or Console(stderr=True)
     out = plan.out
-    (out / CELLS_DIR).mkdir(parents=True, exist_ok=True)
+    if plan.fresh:
+        clear_sweep_dir(out)
+    make_out_dir(out)
+    (out / CELLS_DIR).mkdir(exist_ok=True)
     results: dict[str, dict[str, Any]] = {}
     errors: dict[str, dict[str, Any]] = {}
     for cell in plan.cells:

@@ -1,4 +1,5 @@
-"""Training loops: seeded minibatch order, periodic evaluation, checkpoints that resume exactly."""
+"""Supervised classifier training on the engine (``mltheory.lab.engine``): seeded minibatch order,
+periodic evaluation, checkpoints that resume exactly."""
 
 from __future__ import annotations
 
@@ -10,7 +11,23 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mltheory.lab.context import RunContext, progress_bar
+from mltheory.lab.context import RunContext
+from mltheory.lab.engine import (
+    TensorBatches,
+    TrainState,
+    make_optimizer,
+    make_scheduler,
+    supervised_step,
+    train_loop,
+)
+
+__all__ = [
+    "TrainHistory",
+    "evaluate_classifier",
+    "make_optimizer",
+    "make_scheduler",
+    "train_classifier",
+]
 
 
 @torch.no_grad()
@@ -28,18 +45,6 @@ def evaluate_classifier(
     model.train(was_training)
     n = max(1, x.shape[0])
     return loss_sum / n, correct / n
-
-
-def make_optimizer(
-    model: nn.Module, name: str, lr: float, momentum: float = 0.9, weight_decay: float = 0.0
-) -> torch.optim.Optimizer:
-    if name == "sgd":
-        return torch.optim.SGD(
-            model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay
-        )
-    if name == "adam":
-        return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    raise ValueError(f"unknown optimizer {name!r}; allowed: sgd, adam")
 
 
 @dataclass
@@ -77,9 +82,10 @@ def train_classifier(
     ctx: RunContext | None = None,
     x_test: torch.Tensor | None = None,
     y_test: torch.Tensor | None = None,
-    optimizer: Literal["sgd", "adam"] = "sgd",
+    optimizer: Literal["sgd", "adam", "adamw"] | torch.optim.Optimizer = "sgd",
     momentum: float = 0.9,
     weight_decay: float = 0.0,
+    scheduler: str | None = None,
     eval_every: int = 100,
     fit_threshold: float | None = None,
     stop_at_fit: bool = False,
@@ -87,31 +93,40 @@ def train_classifier(
     log: dict[str, Any] | None = None,
     on_eval: Callable[[nn.Module], dict[str, float]] | None = None,
 ) -> TrainHistory:
-    """Minibatch training with cross-entropy, reshuffling each epoch with ``generator``.
+    """Minibatch training with cross-entropy, reshuffling each epoch with ``generator``, on
+    :func:`mltheory.lab.engine.train_loop`.
 
-    With ``ctx`` the loop checkpoints (model, optimizer, generator, step, history) and, when the
-    run resumes, continues from the last checkpoint. Evaluations are logged to ``ctx`` with the
-    extra fields in ``log`` (e.g. ``{"noise": 0.2}``).
+    ``optimizer``: ``sgd`` (with ``momentum``), ``adam``, ``adamw`` (decoupled
+    ``weight_decay``) or an optimizer already built over ``model``'s parameters; ``scheduler``:
+    a schedule name of :func:`~mltheory.lab.engine.make_scheduler` over ``steps``.
+
+    With ``ctx`` the loop checkpoints (model, optimizer, schedule, generator, data order, step,
+    history) and, when the run resumes, continues from the last checkpoint. Evaluations are
+    logged to ``ctx`` with the extra fields in ``log`` (e.g. ``{"noise": 0.2}``).
 
     ``on_eval(model)``, called at every evaluation in eval mode without gradients, measures
     anything else along training (e.g. agreement with another classifier); its values are kept in
     ``history.extra`` (and so checkpointed and resumed with the history) and logged.
     """
-    opt = make_optimizer(model, optimizer, lr, momentum, weight_decay)
-    n = x_train.shape[0]
-    batch_size = min(batch_size, n)
-    hist, step, order, pos = TrainHistory(), 0, torch.randperm(n, generator=generator), 0
-    saved = ctx.phase_state() if ctx is not None else None
-    if saved is not None:
-        model.load_state_dict(saved["model"])
-        opt.load_state_dict(saved["optimizer"])
-        generator.set_state(saved["generator"])
-        hist, step, order, pos = saved["history"], saved["step"], saved["order"], saved["pos"]
-    device = x_train.device
+    opt = (
+        optimizer
+        if isinstance(optimizer, torch.optim.Optimizer)
+        else make_optimizer(model, optimizer, lr, momentum, weight_decay)
+    )
+    things: dict[str, Any] = {"model": model, "optimizer": opt, "history": TrainHistory()}
+    if scheduler is not None:
+        things["scheduler"] = make_scheduler(opt, scheduler, steps)
+    state = TrainState(**things)
+    batches = TensorBatches(x_train, y_train, batch_size=batch_size, generator=generator)
 
-    def do_eval() -> None:
+    def loss(state: TrainState, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        xb, yb = batch
+        return F.cross_entropy(state.model(xb), yb)
+
+    def evaluate(state: TrainState) -> dict[str, float]:
+        hist: TrainHistory = state.history
         tr_loss, tr_acc = evaluate_classifier(model, x_train, y_train)
-        hist.step.append(step)
+        hist.step.append(state.step)
         hist.train_loss.append(tr_loss)
         hist.train_acc.append(tr_acc)
         if x_test is not None and y_test is not None:
@@ -126,44 +141,23 @@ def train_classifier(
             for k, v in measured.items():
                 hist.extra.setdefault(k, []).append(v)
         if fit_threshold is not None and hist.steps_to_fit is None and tr_acc >= fit_threshold:
-            hist.steps_to_fit = step
-        if ctx is not None:
-            ctx.log(step=step, **(log or {}), **{k: v[-1] for k, v in _series(hist).items() if v})
+            hist.steps_to_fit = state.step
+        return {k: v[-1] for k, v in _series(hist).items() if v}
 
     model.train()
-    with progress_bar(ctx, steps, description) as advance:
-        advance(step)
-        while step < steps:
-            if step % eval_every == 0 and (not hist.step or hist.step[-1] != step):
-                do_eval()
-                if stop_at_fit and hist.steps_to_fit is not None:
-                    break
-            if pos + batch_size > n:
-                order, pos = torch.randperm(n, generator=generator), 0
-            idx = order[pos : pos + batch_size].to(device)
-            pos += batch_size
-            opt.zero_grad(set_to_none=True)
-            loss = F.cross_entropy(model(x_train[idx]), y_train[idx])
-            loss.backward()
-            opt.step()
-            step += 1
-            advance(1)
-            if ctx is not None:
-                # The lambda runs (if at all) inside this call, so late binding is harmless.
-                ctx.save_phase_state(
-                    lambda: {  # noqa: B023
-                        "model": model.state_dict(),
-                        "optimizer": opt.state_dict(),
-                        "generator": generator.get_state(),
-                        "history": hist,
-                        "step": step,  # noqa: B023
-                        "order": order,  # noqa: B023
-                        "pos": pos,  # noqa: B023
-                    }
-                )
-        if not hist.step or hist.step[-1] != step:
-            do_eval()
-    return hist
+    train_loop(
+        state,
+        supervised_step(loss, scheduler="scheduler" if scheduler is not None else None),
+        steps=steps,
+        batches=batches,
+        ctx=ctx,
+        evaluate=evaluate,
+        eval_every=eval_every,
+        stop=(lambda s: s.history.steps_to_fit is not None) if stop_at_fit else None,
+        log=log,
+        description=description,
+    )
+    return state.history
 
 
 def _series(hist: TrainHistory) -> dict[str, list[float]]:

@@ -36,8 +36,10 @@ def prepare_database(verbosity: int = 1) -> None:
 
 
 def load_demo():
-    """Load the Spring 2021 demo: courses, the application call and seminar talks. Safe to
-    run again: it updates instead of duplicating."""
+    """Load the Spring 2021 demo: courses, the application call, seminar talks and the demo
+    accounts (printed with their passwords). Safe to run again: it updates instead of
+    duplicating."""
+    from mltheory.portal.accounts import demo as accounts_demo
     from mltheory.portal.admissions import demo as admissions_demo
     from mltheory.portal.compute import demo as compute_demo
     from mltheory.portal.courses import demo as courses_demo
@@ -50,6 +52,7 @@ def load_demo():
     if queued:
         print(f"Demo: {len(queued)} smoke-scale lab runs queued for the gallery.")
     print(f"Demo: {offering.name} with {offering.courses.count()} courses loaded.")
+    print(accounts_demo.startup_text(accounts_demo.load()))
     return offering
 
 
@@ -66,11 +69,15 @@ class LocalMailWorker(threading.Thread):
     def run(self) -> None:
         from django.db import connection
 
-        from mltheory.portal.seminars.models import OutgoingEmail
+        from mltheory.portal.mail.models import OutgoingEmail
 
         try:
             while not self.stopped.is_set():
-                OutgoingEmail.objects.send_due()
+                try:
+                    OutgoingEmail.objects.send_due()
+                except Exception as exc:  # noqa: BLE001 -- the database; try again next round
+                    print(f"outbox: {type(exc).__name__}: {exc}")
+                    connection.close()
                 self.stopped.wait(self.interval)
         finally:
             connection.close()
@@ -102,10 +109,21 @@ def start_local_compute_worker() -> subprocess.Popen:
     return proc
 
 
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
 def serve(
     host: str = "127.0.0.1", port: int = 8000, demo: bool = False, open_browser: bool = False
 ) -> None:
     """Migrate, optionally load the demo, and run the development server until interrupted."""
+    if host not in WILDCARD_HOSTS:
+        # Emails' links point where this server answers (unless SITE_URL says otherwise); on a
+        # wildcard address each request's own host is used instead (mail/links.py).
+        os.environ.setdefault("SITE_URL", f"http://{_url_host(host)}:{port}")
     setup_django(local=True)
     prepare_database()
     if demo:
@@ -115,7 +133,7 @@ def serve(
     start_local_mail_worker()
     if demo:
         start_local_compute_worker()
-    url = f"http://{host}:{port}/"
+    url = f"http://{_url_host(host)}:{port}/"
     if open_browser:
         # runserver blocks; open the page once it has had a moment to start listening.
         threading.Timer(1.5, webbrowser.open, args=(url,)).start()

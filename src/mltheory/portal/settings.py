@@ -7,17 +7,19 @@ Everything a deployment changes comes from the environment:
 - ``MLT_PORTAL_DEBUG``: ``1`` for development (the default for ``mlt portal``).
 - ``ALLOWED_HOSTS``: comma-separated host names.
 - ``EMAIL_HOST``, ``EMAIL_PORT``, ``EMAIL_HOST_USER``, ``EMAIL_HOST_PASSWORD``, ``EMAIL_USE_TLS``,
-  ``DEFAULT_FROM_EMAIL``: SMTP. Without ``EMAIL_HOST`` mail is printed to the console.
+  ``EMAIL_TIMEOUT`` (seconds, 30), ``DEFAULT_FROM_EMAIL``: SMTP. Without ``EMAIL_HOST`` mail is printed to the console.
 - ``MLT_PORTAL_DATA_DIR``: where the SQLite database and uploaded files live.
 - ``MLT_PORTAL_SECURE``: ``1`` behind HTTPS (HSTS, secure cookies, SSL redirect).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from platformdirs import user_data_dir
 
 
@@ -38,7 +40,8 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or (
     "insecure-development-key-change-me" if DEBUG else None
 )
 if not SECRET_KEY:
-    raise RuntimeError(
+    # ImproperlyConfigured: `python -m mltheory.portal` prints it as one line, not a traceback.
+    raise ImproperlyConfigured(
         "SECRET_KEY is not set. Set SECRET_KEY in the environment for production, "
         "or MLT_PORTAL_DEBUG=1 for local development."
     )
@@ -61,13 +64,25 @@ INSTALLED_APPS = [
     "mltheory.portal.courses",
     "mltheory.portal.admissions",
     "mltheory.portal.seminars",
+    "mltheory.portal.mail",
     "django_tasks",
     "django_tasks_db",
     "mltheory.portal.compute",
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that it sees every cookie the others set (CSRF, session) before deciding.
+    "mltheory.portal.caching.PublicPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files with hashed names and a year's expiry, compressed ahead of time; before GZip,
+    # which then compresses only the pages Django renders (Django masks CSRF tokens per response,
+    # which is what keeps compressing pages that hold them safe from BREACH).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Before anything reads the body (sessions, CSRF): an over-large upload is refused unread.
+    "mltheory.portal.request_limits.RequestSizeLimitMiddleware",
+    "mltheory.portal.mail.links.RequestAddressMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -89,15 +104,28 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "mltheory.portal.courses.context_processors.header_courses",
             ],
         },
     },
 ]
 
 _default_db = f"sqlite:///{DATA_DIR / 'portal.sqlite3'}"
-DATABASES = {
-    "default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db), conn_max_age=60)
-}
+if "DATABASE_URL" not in os.environ:
+    # SQLite cannot create the file's directory: make it, so `migrate` works on a fresh machine.
+    # A directory that cannot be made is reported in one line when the database is opened.
+    with contextlib.suppress(OSError):
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            os.environ.get("DATABASE_URL", _default_db), conn_max_age=60
+        )
+    }
+except ValueError as error:
+    raise ImproperlyConfigured(
+        f"DATABASE_URL is not a database URL ({error}); e.g. postgres://user:pass@host:5432/db"
+    ) from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # `mlt worker` processes share the SQLite file with the web process: take the write lock
@@ -129,18 +157,36 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The site's own stylesheet, script and icons (the portal package is not an app itself).
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # collectstatic writes each file under a content-hashed name, gzipped and brotli'd beside it;
+    # WhiteNoise serves those names with a year's Cache-Control. `mlt portal` (DEBUG) serves the
+    # source files unhashed, straight from the apps.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# /favicon.ico and /robots.txt are served from here at the site's root.
+WHITENOISE_ROOT = BASE_DIR / "root_files"
 # Uploaded files (applications, solutions, slides). Never served directly: every download
 # goes through a permission-checked view.
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = None
 
+# Sign in by username or by email address (any letter case): see accounts/backends.py.
+AUTHENTICATION_BACKENDS = ["mltheory.portal.accounts.backends.EmailOrUsernameBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
-# Uploads: the largest PDF an applicant may upload.
+# Uploads: the largest file (a PDF, slides) anyone may upload.
 MAX_UPLOAD_BYTES = int(os.environ.get("MLT_PORTAL_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
-DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
+# A request's fields other than files (statements, notes): far below this.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Uploads larger than this go to a temporary file instead of memory while they are checked.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# A request whose body is larger than two files at MAX_UPLOAD_BYTES plus the other fields is
+# refused with 413 before it is read (mltheory.portal.request_limits).
 
 if os.environ.get("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -151,9 +197,13 @@ if os.environ.get("EMAIL_HOST"):
     EMAIL_USE_TLS = _env_flag("EMAIL_USE_TLS", default=True)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Seconds any one network wait on the mail server may take (connect, each SMTP reply). Without
+# it a server that accepts the connection and then hangs would stall the outbox worker forever.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 30))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "mltheory <noreply@mltheory.local>")
-# Absolute links in emails (confirmation, unsubscribe) are built from this.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Absolute links in emails (confirmation, unsubscribe) are built from this. Unset, they use the
+# address each request was made to (mltheory.portal.mail.links); production must set it.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 
 # Rate-limit counters (sign-in, sign-up, resending the confirmation link, subscribe) live in the
 # default cache. The local-memory cache is per process; with several gunicorn workers set
@@ -213,6 +263,28 @@ if _env_flag("MLT_PORTAL_SECURE", default=not DEBUG):
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# Content-Security-Policy (django-csp): no inline script or style anywhere, everything from this
+# origin. Pages keep their script and style in static files for this reason.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Public pages seen without a session may be cached briefly, by browsers and shared caches
+# alike (see mltheory.portal.caching); everything else is private.
+PUBLIC_PAGE_MAX_AGE = int(os.environ.get("MLT_PORTAL_PUBLIC_MAX_AGE", 300))
 
 LOGGING = {
     "version": 1,

@@ -23,6 +23,14 @@ RATELIMIT_ENABLE = False
 # every request when MEDIA_URL is None. A URL on another, unresolvable host makes it serve
 # nothing, so uploads stay reachable only through permission-checked views, as in production.
 MEDIA_URL = "http://uploads.invalid/"
+# Static files come straight from the apps (no collectstatic before a test run); the manifest
+# storage production uses has its own test (tests/portal/test_static_files.py).
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 # `mlt worker` subprocesses started by the compute tests must reach the test database, which an
 # in-memory SQLite database cannot offer; a file in this process's own temporary directory can.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405

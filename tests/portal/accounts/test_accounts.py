@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mltheory.portal.accounts.models import EmailVerification
-from mltheory.portal.seminars.models import OutgoingEmail, OutgoingEmailQuerySet
+from mltheory.portal.mail.models import OutgoingEmail, OutgoingEmailQuerySet
 
 pytestmark = pytest.mark.django_db
 
@@ -155,6 +155,28 @@ def test_sign_in_with_email_in_any_case_and_sign_out(client):
     assert "_auth_user_id" not in client.session
 
 
+def _signs_in(identifier: str, password: str = PASSWORD) -> bool:
+    client = Client()
+    client.post(reverse("accounts:login"), {"username": identifier, "password": password})
+    return "_auth_user_id" in client.session
+
+
+def test_a_staff_account_signs_in_by_email_or_username_in_any_case():
+    # createsuperuser and the admin make accounts whose username is not their address.
+    User.objects.create_user("boaz", "Boaz@Harvard.edu", PASSWORD, is_staff=True)
+    for identifier in ("boaz", "boaz@harvard.edu", "BOAZ@harvard.EDU", " boaz@harvard.edu "):
+        assert _signs_in(identifier), identifier
+    assert not _signs_in("boaz@harvard.edu", "wrong password")
+    assert not _signs_in("nobody@harvard.edu")
+
+
+def test_an_address_two_accounts_share_signs_in_neither_by_email():
+    User.objects.create_user("first", "shared@mit.edu", PASSWORD)
+    User.objects.create_user("second", "shared@mit.edu", PASSWORD)
+    assert not _signs_in("shared@mit.edu")
+    assert _signs_in("first") and _signs_in("second")
+
+
 def test_forms_require_csrf():
     strict = Client(enforce_csrf_checks=True)
     User.objects.create_user("ada@mit.edu", "ada@mit.edu", PASSWORD)
@@ -203,6 +225,17 @@ def test_login_limit_per_account_ignores_case_and_spaces(client, settings):
     response = client.post(url, {"username": "aDa@mit.EDU", "password": PASSWORD})
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+def test_login_limit_per_account_counts_username_and_email_together(client, settings):
+    settings.RATELIMIT_ENABLE = True
+    settings.ACCOUNTS_LOGIN_RATE_PER_ACCOUNT = "3/d"
+    User.objects.create_user("boaz", "boaz@harvard.edu", PASSWORD, is_staff=True)
+    url = reverse("accounts:login")
+    for variant in ("boaz", "boaz@harvard.edu", "BOAZ"):
+        assert client.post(url, {"username": variant, "password": "wrong"}).status_code == 200
+    response = client.post(url, {"username": "Boaz@Harvard.edu", "password": PASSWORD})
+    assert response.status_code == 429
 
 
 def test_resending_the_confirmation_link_is_rate_limited(client, settings):
@@ -326,3 +359,19 @@ def test_resending_supersedes_a_link_still_waiting(
     assert [m.to for m in mail.outbox] == [["ada@college.harvard.edu"]]
     client.get(verification_path(mail.outbox[0]))
     assert EmailVerification.is_verified(User.objects.get())
+
+
+def test_verification_links_use_the_address_the_site_is_served_on(settings):
+    """Issue 17 item 8: `mlt portal demo --port 8123` mailed links to port 8000."""
+    settings.SITE_URL = ""  # not configured: the request's own address is used
+    served = Client(HTTP_HOST="127.0.0.1:8123")
+    sign_up(served)
+    deliver()
+    assert "http://127.0.0.1:8123/accounts/verify/" in mail.outbox[0].body
+
+
+def test_site_url_when_set_is_the_address_in_links(settings):
+    settings.SITE_URL = "https://mltheory.example.org"
+    sign_up(Client(HTTP_HOST="127.0.0.1:8123"))
+    deliver()
+    assert "https://mltheory.example.org/accounts/verify/" in mail.outbox[0].body

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from pypdf import PdfWriter
 
 from mltheory.portal.accounts.models import EmailVerification
 from mltheory.portal.admissions.models import Application, ApplicationCall
 from mltheory.portal.courses.models import Course, Offering
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+def _one_page_pdf() -> bytes:
+    """A small real PDF (one blank page): uploads are checked by opening them with pypdf."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=72, height=72)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+PDF_BYTES = _one_page_pdf()
 
 
 def pdf_upload(name: str = "pset0.pdf", content: bytes = PDF_BYTES) -> SimpleUploadedFile:

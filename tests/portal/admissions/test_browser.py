@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 
 from mltheory.portal.admissions.models import Application, CourseApplication
-from mltheory.portal.seminars.models import OutgoingEmail
+from mltheory.portal.mail.models import OutgoingEmail
 
 from .conftest import PDF_BYTES, make_applicant, make_submitted
 
@@ -29,8 +29,10 @@ def test_applicant_signs_up_verifies_and_applies_to_both_courses(page, call, cou
     notebook.write_bytes(PDF_BYTES)
 
     page.goto(page.base + "/apply/")
-    # The deadline in Eastern time and, filled in by the page's script, in the viewer's zone.
-    page.wait_for_selector(".viewer-time:has-text('Europe/Berlin')")
+    # The deadline in the viewer's zone (filled in by the page's script), Eastern beside it.
+    page.wait_for_selector(
+        ".both-times--two[data-zone='Europe/Berlin'] .viewer-time:has-text('GMT+1')"
+    )
     page.click("text=Create an account")
     page.fill("input[name=email]", "grace@mit.edu")
     page.fill("input[name=password1]", "a-long-passphrase-77")
@@ -79,7 +81,7 @@ def test_staff_admit_up_to_capacity_and_the_next_is_refused(page, call, courses,
         page.click(f"tr[data-email='s{i}@harvard.edu'] button:has-text('Admit')")
         page.wait_for_selector(f"#capacity:has-text('{i + 1} of 2')")
     page.click("tr[data-email='s2@harvard.edu'] button:has-text('Admit')")
-    alert = page.locator(".messages li.error")
+    alert = page.locator("main .messages .message.error[role=alert]")
     alert.wait_for()
     assert "CS 229br is full: 2 of 2 places are taken" in alert.inner_text()
     assert "Under review" in page.locator("tr[data-email='s2@harvard.edu'] .state").inner_text()

@@ -21,7 +21,8 @@ from mltheory.portal.admissions.models import (
     InvalidDecision,
 )
 from mltheory.portal.courses.models import Enrollment
-from mltheory.portal.seminars.models import OutgoingEmail, OutgoingEmailQuerySet, Subscriber
+from mltheory.portal.mail.models import OutgoingEmail, OutgoingEmailQuerySet
+from mltheory.portal.seminars.models import Subscriber
 
 from .conftest import make_applicant, make_submitted
 

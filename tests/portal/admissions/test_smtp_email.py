@@ -15,7 +15,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from mltheory.portal.admissions.models import CourseApplication
-from mltheory.portal.seminars.models import OutgoingEmail
+from mltheory.portal.mail.models import OutgoingEmail
 
 from .conftest import make_submitted
 

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, time, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from pypdf import PdfWriter
 
 from mltheory.portal.courses.models import Assignment, Course, Enrollment, Offering, Weekday
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+def _one_page_pdf() -> bytes:
+    """A small real PDF (one blank page): uploads are checked by opening them with pypdf."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=72, height=72)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+PDF_BYTES = _one_page_pdf()
 
 
 @pytest.fixture

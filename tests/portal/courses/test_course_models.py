@@ -116,15 +116,15 @@ def _docx_bytes() -> bytes:
 @pytest.mark.parametrize(
     "name, content",
     [
-        ("slides.pdf", b"%PDF-1.4\n%%EOF\n"),
+        ("slides.pdf", None),  # the pdf_bytes fixture: a real one-page PDF
         ("slides.pptx", _pptx_bytes()),
         ("slides.ppt", OLE_MAGIC + b"\x00" * 600),
         # The name does not matter, the content does.
         ("slides.bin", _pptx_bytes()),
     ],
 )
-def test_slides_accept_pdf_and_powerpoint_by_content(name, content):
-    upload = SimpleUploadedFile(name, content)
+def test_slides_accept_pdf_and_powerpoint_by_content(name, content, pdf_bytes):
+    upload = SimpleUploadedFile(name, pdf_bytes if content is None else content)
     validate_slides(upload)
     assert upload.tell() == 0
 

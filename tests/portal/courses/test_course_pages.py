@@ -46,7 +46,9 @@ def test_home_shows_both_courses_with_times_and_sister_links(client, cs229br, mi
     assert "Wednesdays 12:00–15:00 Eastern" in html
     # First lectures via both_times: Eastern text plus the UTC instant for the viewer's zone.
     assert "Mon Jan 25, 2021, 12:00 PM EST" in html
-    assert 'data-utc="2021-01-25T17:00:00+00:00"' in html
+    # A valid HTML datetime: UTC to the second, no microseconds.
+    assert 'data-utc="2021-01-25T17:00:00Z"' in html
+    assert 'datetime="2021-01-25T17:00:00Z"' in html
     assert "Wed Feb 17, 2021, 12:00 PM EST" in html
     assert html.count('class="sister"') == 2
     for course in (cs229br, mit18408):

@@ -7,6 +7,8 @@ from django.contrib.auth.models import User
 from django.core.signing import get_cookie_signer
 from django.urls import reverse
 
+from mltheory.portal.accounts.models import EmailVerification
+from mltheory.portal.accounts.tokens import verification_path
 from mltheory.portal.seminars.models import Talk
 from mltheory.portal.seminars.zoom_access import COOKIE_NAME, COOKIE_SALT
 
@@ -31,11 +33,40 @@ def test_anonymous_visitors_and_crawlers_never_see_the_zoom_link(client, make_ta
         assert "private" in response["Cache-Control"]
 
 
-def test_signed_in_users_see_the_zoom_link(client, make_talk):
+def test_signed_in_users_with_a_confirmed_email_see_the_zoom_link(client, make_talk):
     talk = make_talk()
-    client.force_login(User.objects.create_user("bob", "bob@example.edu", "pw"))
+    user = User.objects.create_user("bob", "bob@example.edu", "pw")
+    EmailVerification.mark_verified(user)
+    client.force_login(user)
     for url in pages(talk):
         assert ZOOM in client.get(url).content.decode()
+
+
+def test_a_new_account_sees_the_zoom_link_only_once_its_email_is_confirmed(client, make_talk):
+    talk = make_talk()
+    # Sign-up signs the new user in at once, before the address is confirmed.
+    response = client.post(
+        reverse("accounts:signup"),
+        {
+            "email": "mallory@example.com",
+            "password1": "a-long-passphrase-1",
+            "password2": "a-long-passphrase-1",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(email="mallory@example.com")
+    assert client.session["_auth_user_id"] == str(user.pk)
+    for url in pages(talk):
+        assert ZOOM not in client.get(url).content.decode()
+    client.get(verification_path(user))
+    for url in pages(talk):
+        assert ZOOM in client.get(url).content.decode()
+
+
+def test_staff_see_the_zoom_link(client, make_talk):
+    talk = make_talk()
+    client.force_login(User.objects.create_user("staff", "s@example.edu", "pw", is_staff=True))
+    assert ZOOM in client.get(talk.get_absolute_url()).content.decode()
 
 
 def test_confirmed_subscribers_see_the_zoom_link(client, make_talk, make_subscriber):

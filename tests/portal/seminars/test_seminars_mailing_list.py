@@ -13,7 +13,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from mltheory.portal.seminars.models import OutgoingEmail, Subscriber, Talk
+from mltheory.portal.mail.models import OutgoingEmail
+from mltheory.portal.seminars.models import Subscriber, Talk
 
 pytestmark = pytest.mark.django_db
 

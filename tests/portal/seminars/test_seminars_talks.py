@@ -111,8 +111,8 @@ def test_admin_pages_for_the_seminar_models_render(admin_client, make_talk, make
     talk = make_talk()
     make_subscriber()
     talk.announce()
-    for name in ("talk", "subscriber", "outgoingemail"):
-        assert admin_client.get(reverse(f"admin:seminars_{name}_changelist")).status_code == 200
+    for name in ("seminars_talk", "seminars_subscriber", "mail_outgoingemail"):
+        assert admin_client.get(reverse(f"admin:{name}_changelist")).status_code == 200
     assert admin_client.get(reverse("admin:seminars_talk_add")).status_code == 200
 
 

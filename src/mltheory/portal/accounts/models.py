@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from mltheory.portal.seminars.models import OutgoingEmail
+from mltheory.portal.mail.models import OutgoingEmail
 
 from .tokens import verification_email
 

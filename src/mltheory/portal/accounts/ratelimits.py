@@ -49,9 +49,15 @@ def login_account(group, request) -> str:
 
     Sign-in ignores case and surrounding spaces in the address (EmailAuthenticationForm), so the
     count must too: keyed on the raw field, "Ada@mit.edu", "ADA@mit.edu", ... would each get a
-    fresh allowance of guesses at the same password.
+    fresh allowance of guesses at the same password. And an account signs in by username or by
+    email (EmailOrUsernameBackend): both are guesses at the one account, so an existing account
+    is counted by its id.
     """
-    return request.POST.get("username", "").strip().lower()
+    from .backends import EmailOrUsernameBackend
+
+    identifier = request.POST.get("username", "").strip()
+    user = EmailOrUsernameBackend.find_user(identifier) if identifier else None
+    return f"user:{user.pk}" if user is not None else identifier.lower()
 
 
 def client_ip(request) -> str:

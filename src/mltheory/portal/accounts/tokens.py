@@ -7,13 +7,14 @@ request: a mail server that is down must neither fail sign-up nor lose the link.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+
+from mltheory.portal.mail.links import absolute_url
 
 
 class EmailVerificationTokenGenerator(PasswordResetTokenGenerator):
@@ -42,7 +43,7 @@ def verification_path(user) -> str:
 
 def verification_email(user) -> EmailMessage:
     """The email with the link confirming ``user``'s current address, sent to that address."""
-    link = settings.SITE_URL + verification_path(user)
+    link = absolute_url(verification_path(user))
     context = {"user": user, "link": link}
     return EmailMessage(
         subject="Confirm your email address for the ML theory courses",

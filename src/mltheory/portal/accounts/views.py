@@ -8,12 +8,14 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.encoding import force_str
-from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
+from ..redirects import next_url_or
 from . import ratelimits
 from .forms import EmailAuthenticationForm, SignUpForm
 from .models import EmailVerification
@@ -87,7 +89,7 @@ def signup(request):
             with transaction.atomic():
                 user = form.save()
                 EmailVerification.queue_email(user)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="mltheory.portal.accounts.backends.EmailOrUsernameBackend")
             # Queued, not sent yet: the outbox worker mails it within moments, or retries.
             messages.info(
                 request,
@@ -145,7 +147,4 @@ def resend_verification(request):
     else:
         EmailVerification.queue_email(request.user)
         messages.info(request, f"We are sending a new confirmation link to {request.user.email}.")
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = "accounts:verify_sent"
-    return redirect(next_url)
+    return redirect(next_url_or(request, reverse("accounts:verify_sent")))

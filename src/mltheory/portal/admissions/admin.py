@@ -199,7 +199,9 @@ class CourseApplicationAdmin(admin.ModelAdmin):
     def export_csv(self, request, queryset):
         out = io.StringIO()
         write_course_applications_csv(
-            queryset.select_related("application__applicant", "course").prefetch_related("reviews"),
+            queryset.select_related("application__applicant", "course").prefetch_related(
+                "reviews", "application__course_applications__course"
+            ),
             out,
         )
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")

@@ -9,10 +9,11 @@ the email.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
+
+from mltheory.portal.mail.links import absolute_url
 
 
 def decision_email(course_application, promoted: bool = False) -> EmailMessage:
@@ -24,7 +25,7 @@ def decision_email(course_application, promoted: bool = False) -> EmailMessage:
         "course": course,
         "state": course_application.state,
         "promoted": promoted,
-        "status_url": settings.SITE_URL + reverse("admissions:status"),
+        "status_url": absolute_url(reverse("admissions:status")),
     }
     return EmailMessage(
         subject=f"{course.code}: your application ({course.offering})",

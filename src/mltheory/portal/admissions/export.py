@@ -32,13 +32,18 @@ def _cell(value) -> str:
 
 
 def write_course_applications_csv(course_applications, out) -> None:
-    """Write one row per course application (pass a queryset with related rows selected)."""
+    """Write one row per course application (pass a queryset with related rows selected).
+
+    Rows that carry ``email_match`` (the review page's rows) use it; others work it out.
+    ``application.course_applications`` is read through ``.all()``, so a prefetch of
+    ``application__course_applications__course`` makes "courses applied" free per row."""
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for ca in course_applications:
         app = ca.application
         scores = [r.score for r in ca.reviews.all()]
-        matches = app.email_matches_institution()
+        matches = ca.email_match if hasattr(ca, "email_match") else app.email_matches_institution()
+        applied = sorted(other.course.code for other in app.course_applications.all())
         writer.writerow(
             _cell(v)
             for v in [
@@ -49,7 +54,7 @@ def write_course_applications_csv(course_applications, out) -> None:
                 {True: "yes", False: "no", None: "unknown"}[matches],
                 ca.course.code,
                 ca.state,
-                "; ".join(c.code for c in app.courses()),
+                "; ".join(applied),
                 app.preferred_course.code if app.preferred_course else "",
                 "; ".join(app.prerequisites_taken),
                 app.prerequisites_note,

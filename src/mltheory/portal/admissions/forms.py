@@ -31,12 +31,27 @@ class PdfField(forms.FileField):
     widget = forms.FileInput(attrs={"accept": "application/pdf"})
 
 
+class CourseChoiceField(forms.ModelMultipleChoiceField):
+    """Courses picked by id. An id no database integer can hold is an invalid choice, not a
+    crash (SQLite raises OverflowError on integers beyond 64 bits in ``pk__in``)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if str(pk).isdigit() and int(pk) >= 2**63:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": str(pk)[:20] + "…"},
+                )
+        return super()._check_values(value)
+
+
 class ApplicationForm(forms.ModelForm):
-    courses = forms.ModelMultipleChoiceField(
+    courses = CourseChoiceField(
         queryset=Course.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Apply to one or both.",
+        help_text="Choose one or both.",
     )
     prerequisites_taken = forms.MultipleChoiceField(
         choices=PrerequisiteCourse.choices,
@@ -69,6 +84,15 @@ class ApplicationForm(forms.ModelForm):
             "prerequisites_note": forms.Textarea(attrs={"rows": 3}),
         }
         labels = {"preferred_course": "If you apply to both, which do you prefer?"}
+        help_texts = {
+            "preferred_course": "Only if you apply to both: the course you would rather take.",
+            "prerequisites_note": "Other or equivalent courses you have taken, and anything "
+            "else you want the staff to know.",
+            "statement": "Why you want to take the course, and what you would like to work on.",
+        }
+
+    # Optional in a draft, required to submit: the form template marks them.
+    required_to_submit = tuple(REQUIRED_TO_SUBMIT)
 
     def __init__(self, *args, call, submitting: bool, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,6 +11,7 @@ the applicant's email in the portal's outbox (``OutgoingEmail``) in the same tra
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 
@@ -19,7 +20,8 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from mltheory.portal.courses.models import Course, Enrollment, Offering
-from mltheory.portal.seminars.models import OutgoingEmail
+from mltheory.portal.mail.models import OutgoingEmail
+from mltheory.portal.uploads import delete_after_commit, replaced_files
 
 from .emails import decision_email
 
@@ -146,6 +148,16 @@ class Application(models.Model):
         return f"{self.applicant.email or self.applicant.username} ({self.call.offering})"
 
     FILE_FIELDS = {"pset0-theory": "pset0_theory", "pset0-programming": "pset0_programming"}
+    # Names _random_upload_path gives each field's uploads: only these are deleted on replace.
+    OWN_FILE_NAMES = {
+        field: re.compile(rf"applications/call-\d+/[0-9a-f]{{32}}/{kind}\.pdf")
+        for kind, field in FILE_FIELDS.items()
+    }
+
+    def save(self, *args, **kwargs):
+        replaced = replaced_files(self, self.OWN_FILE_NAMES, kwargs.get("update_fields"))
+        super().save(*args, **kwargs)
+        delete_after_commit(replaced)
 
     @property
     def is_submitted(self) -> bool:
@@ -186,12 +198,7 @@ class Application(models.Model):
 
     def institution_domains(self) -> list[str]:
         """Email domains of the stated institution, from the offering's courses."""
-        domains: list[str] = []
-        for raw in self.call.offering.courses.filter(
-            institution__iexact=self.institution
-        ).values_list("institution_domains", flat=True):
-            domains += [d.strip().lower().lstrip("@") for d in raw.split(",") if d.strip()]
-        return domains
+        return domains_by_institution(self.call.offering).get(self.institution.lower(), [])
 
     def email_matches_institution(self) -> bool | None:
         """Whether the applicant's verified email is at the stated institution (subdomains
@@ -199,13 +206,30 @@ class Application(models.Model):
         email or no domains configured for the institution."""
         from mltheory.portal.accounts.models import EmailVerification
 
-        if not EmailVerification.is_verified(self.applicant):
-            return None
-        domains = self.institution_domains()
-        if not domains:
-            return None
-        email_domain = self.applicant.email.rsplit("@", 1)[-1].lower()
-        return any(email_domain == d or email_domain.endswith("." + d) for d in domains)
+        return email_matches_domains(
+            self.applicant.email,
+            EmailVerification.is_verified(self.applicant),
+            self.institution_domains(),
+        )
+
+
+def domains_by_institution(offering) -> dict[str, list[str]]:
+    """Each institution's email domains (lower-case name → domains), from the offering's
+    courses, in one query: the review page and export ask it once, not once per row."""
+    domains: dict[str, list[str]] = {}
+    for institution, raw in offering.courses.values_list("institution", "institution_domains"):
+        domains.setdefault(institution.lower(), []).extend(
+            d.strip().lower().lstrip("@") for d in raw.split(",") if d.strip()
+        )
+    return domains
+
+
+def email_matches_domains(email: str, verified: bool, domains: list[str]) -> bool | None:
+    """See :meth:`Application.email_matches_institution`."""
+    if not verified or not domains:
+        return None
+    email_domain = email.rsplit("@", 1)[-1].lower()
+    return any(email_domain == d or email_domain.endswith("." + d) for d in domains)
 
 
 class CapacityReached(Exception):

@@ -7,16 +7,16 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db import transaction
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from mltheory.portal.accounts.models import EmailVerification
 from mltheory.portal.courses.models import Course
+from mltheory.portal.redirects import next_url_or
 from mltheory.portal.uploads import protected_file_response
 
 from .export import write_course_applications_csv
@@ -27,6 +27,8 @@ from .models import (
     CourseApplication,
     InvalidDecision,
     current_call,
+    domains_by_institution,
+    email_matches_domains,
 )
 
 
@@ -198,22 +200,44 @@ def review_index(request):
 
 
 def _review_queryset(course: Course):
+    """One course's submitted applications with everything a row shows, in a fixed number of
+    queries however many there are (related rows joined or prefetched, scores aggregated)."""
+    verified = EmailVerification.objects.filter(
+        user=OuterRef("application__applicant"),
+        verified_email__iexact=OuterRef("application__applicant__email"),
+    )
     return (
         CourseApplication.objects.filter(
             course=course, application__status=Application.Status.SUBMITTED
         )
         .select_related("application__applicant", "application__preferred_course", "course")
-        .prefetch_related("reviews")
-        .annotate(avg_score=Avg("reviews__score"), n_reviews=Count("reviews"))
+        .prefetch_related("reviews", "application__course_applications__course")
+        .annotate(
+            avg_score=Avg("reviews__score"),
+            n_reviews=Count("reviews"),
+            email_verified=Exists(verified),
+        )
     )
+
+
+def _review_rows(course: Course, course_applications) -> list[CourseApplication]:
+    """The rows, each with ``email_match`` (see ``Application.email_matches_institution``)."""
+    domains = domains_by_institution(course.offering)
+    rows = list(course_applications)
+    for ca in rows:
+        app = ca.application
+        ca.email_match = email_matches_domains(
+            app.applicant.email, ca.email_verified, domains.get(app.institution.lower(), [])
+        )
+    return rows
 
 
 @login_required
 @permission_required("admissions.view_application", raise_exception=True)
 def review_course(request, course_id: int):
-    course = get_object_or_404(Course, pk=course_id)
+    course = get_object_or_404(Course.objects.select_related("offering"), pk=course_id)
     filters = ReviewFilterForm(request.GET or None)
-    course_applications = filters.filter(_review_queryset(course))
+    course_applications = _review_rows(course, filters.filter(_review_queryset(course)))
     return render(
         request,
         "admissions/review_course.html",
@@ -247,19 +271,19 @@ def decide(request, pk: int):
             f"{course_application.application.applicant.email}: "
             f"{course_application.get_state_display().lower()} for {course_application.course.code}.",
         )
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = reverse("admissions:review_course", args=[course_application.course_id])
-    return redirect(next_url)
+    default = reverse("admissions:review_course", args=[course_application.course_id])
+    return redirect(next_url_or(request, default))
 
 
 @login_required
 @permission_required("admissions.view_application", raise_exception=True)
 def export_csv(request, course_id: int):
-    course = get_object_or_404(Course, pk=course_id)
+    course = get_object_or_404(Course.objects.select_related("offering"), pk=course_id)
     filters = ReviewFilterForm(request.GET or None)
     out = io.StringIO()
-    write_course_applications_csv(filters.filter(_review_queryset(course)), out)
+    write_course_applications_csv(
+        _review_rows(course, filters.filter(_review_queryset(course))), out
+    )
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (

@@ -1,9 +1,11 @@
-"""The Spring 2021 offering as demo data: both courses, the CS 229br lecture plan, and
-problem set 0. Loading twice changes nothing (every row is found by its natural key)."""
+"""The Spring 2021 offering as demo data: both courses, the CS 229br lecture plan, 18.408's
+Wednesday sessions by topic, and problem set 0 (its questions are ``demo_content/pset0.md``,
+our own writing). Loading twice changes nothing (every row is found by its natural key)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 from django.db import transaction
 
@@ -49,7 +51,9 @@ COURSES = {
             "The mathematical side of the same questions: what networks can approximate "
             "(Barron's theorem, depth separations), why optimization finds good solutions "
             "(landscape analysis), implicit regularization, neural tangent kernels, "
-            "generalization bounds, data poisoning, and lower bounds against deep learning."
+            "generalization bounds, data poisoning, and lower bounds against deep learning.\n"
+            "The lecture plan lists the course's topics in their planned order, one Wednesday "
+            "each, with the lab experiments that go with them."
         ),
     },
 }
@@ -75,6 +79,22 @@ CS229BR_LECTURES = [
      "adversarial, dp-sgd, membership-inference, backdoor, fairness"),
     (date(2021, 4, 26), "The statistical physics view of machine learning", "teacher-student"),
 ]  # fmt: skip
+
+# 18.408 meets every Wednesday from Feb 17. The course publishes its topics, not a dated plan: its
+# first sessions take them in this order, one topic a week, with the lab experiments of each.
+MIT18408_TOPICS = [
+    ("Approximation: universal approximation and Barron's theorem", "barron"),
+    ("Depth separation: functions deep networks represent and shallow ones cannot", "depth-separation"),
+    ("Optimization landscapes: when every local minimum is global", "landscape"),
+    ("Implicit regularization: what gradient descent prefers among interpolating solutions", "matrix-factorization"),
+    ("Neural tangent kernels: wide networks as kernel methods", "ntk"),
+    ("Generalization bounds for deep networks: norms, margins, PAC-Bayes", "pac-bayes"),
+    ("Data poisoning and backdoors", "backdoor"),
+    ("Lower bounds against deep learning: parities and statistical queries", "sparse-parity"),
+]  # fmt: skip
+MIT18408_PLANNED_NOTE = "Planned topic order; a session may move as the course goes."
+
+PSET0_QUESTIONS = Path(__file__).with_name("demo_content") / "pset0.md"
 
 # Adversarial robustness overlaps 18.408's data poisoning unit, so the demo shares it: it
 # shows how a shared lecture appears in both plans.
@@ -122,19 +142,29 @@ def load() -> Offering:
             lecture.save()
             lecture.courses.add(mit18408)
 
+    first_wednesday = mit18408.first_lecture_date
+    for week, (title, experiments) in enumerate(MIT18408_TOPICS):
+        starts_at, ends_at = mit18408.meeting_on(first_wednesday + timedelta(weeks=week))
+        lecture = Lecture.objects.filter(courses=mit18408, starts_at=starts_at).first()
+        if lecture is None:
+            lecture = Lecture(starts_at=starts_at)
+        lecture.ends_at = ends_at
+        lecture.title = title
+        lecture.description = MIT18408_PLANNED_NOTE
+        lecture.experiments = experiments
+        lecture.save()
+        lecture.courses.add(mit18408)
+
     # A shared assignment joins once per course, hence distinct() before first().
     pset0 = (
         Assignment.objects.filter(title="Problem set 0", courses__offering=offering)
         .distinct()
         .first()
     ) or Assignment(title="Problem set 0")
-    pset0.description = (
-        "Theory questions on generalization, SGD and inductive bias, and a programming part. "
-        "Applicants hand it in with the application form."
-    )
+    pset0.description = PSET0_QUESTIONS.read_text(encoding="utf-8")
     pset0.released_at = _eastern(date(2021, 1, 4), 9)
     pset0.due_at = _eastern(date(2021, 1, 21), 23, 59)
-    pset0.experiments = "min-norm, sparse-parity"
+    pset0.experiments = "min-norm"
     pset0.save()
     pset0.courses.add(cs229br, mit18408)
     return offering

@@ -7,6 +7,7 @@ fixed across daylight-saving changes; :meth:`Course.meeting_on` turns it into UT
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime
 from datetime import timezone as datetime_timezone
@@ -19,7 +20,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from mltheory.portal.uploads import validate_pdf
+from mltheory.portal.uploads import delete_after_commit, replaced_files, validate_pdf
 
 from .slide_files import validate_slides
 
@@ -32,6 +33,11 @@ def _private_name(folder: str, filename: str) -> str:
     # Random stored names: no clashes between students, and no guessable paths.
     suffix = PurePath(filename).suffix.lower()[:10]
     return f"{folder}/{uuid.uuid4().hex}{suffix}"
+
+
+def _own_name(folder: str) -> re.Pattern:
+    """The names :func:`_private_name` gives in ``folder``: only these are deleted on replace."""
+    return re.compile(rf"{folder}/[0-9a-f]{{32}}(\.[^/]{{0,9}})?")
 
 
 def slides_upload_to(instance, filename: str) -> str:
@@ -212,6 +218,13 @@ class Lecture(models.Model):
         "names for `mlt run`).",
     )
 
+    OWN_FILE_NAMES = {"slides": _own_name("slides")}
+
+    def save(self, *args, **kwargs):
+        replaced = replaced_files(self, self.OWN_FILE_NAMES, kwargs.get("update_fields"))
+        super().save(*args, **kwargs)
+        delete_after_commit(replaced)
+
     class Meta:
         ordering = ["starts_at"]
 
@@ -262,6 +275,13 @@ class Assignment(models.Model):
     )
 
     objects = AssignmentQuerySet.as_manager()
+
+    OWN_FILE_NAMES = {"pdf": _own_name("assignments")}
+
+    def save(self, *args, **kwargs):
+        replaced = replaced_files(self, self.OWN_FILE_NAMES, kwargs.get("update_fields"))
+        super().save(*args, **kwargs)
+        delete_after_commit(replaced)
 
     class Meta:
         ordering = ["due_at"]

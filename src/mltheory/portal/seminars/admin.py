@@ -1,4 +1,4 @@
-"""Staff tools for the seminar series: talks, the mailing list and the outbox.
+"""Staff tools for the seminar series: talks and the mailing list (the outbox is in ``mail``).
 
 Announcing and reminding only queue ``OutgoingEmail`` rows; the ``send_outbox`` worker
 sends them, so a large list never holds up (or times out) the admin request.
@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.html import format_html
 
 from .mailing import absolute_url
-from .models import OutgoingEmail, Subscriber, Talk
+from .models import Subscriber, Talk
 
 
 @admin.register(Talk)
@@ -99,29 +99,3 @@ class SubscriberAdmin(admin.ModelAdmin):
     def unsubscribe(self, request, queryset):
         for sub in queryset:
             sub.unsubscribe()
-
-
-@admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(admin.ModelAdmin):
-    list_display = ["kind", "to", "subject", "status", "attempts", "created_at", "sent_at"]
-    list_filter = ["status", "kind"]
-    search_fields = ["to", "subject"]
-    readonly_fields = [f.name for f in OutgoingEmail._meta.fields]
-    actions = ["retry"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        # Viewable (rows are the record of what was sent); changed only through actions.
-        return False
-
-    def has_retry_permission(self, request) -> bool:
-        return request.user.has_perm("seminars.change_outgoingemail")
-
-    @admin.action(description="Retry selected failed emails", permissions=["retry"])
-    def retry(self, request, queryset):
-        failed = list(queryset.filter(status=OutgoingEmail.Status.FAILED))
-        for row in failed:
-            row.retry_now()
-        self.message_user(request, f"{len(failed)} failed email(s) queued again.")

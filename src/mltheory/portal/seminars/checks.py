@@ -14,7 +14,8 @@ def site_url_is_https(app_configs, **kwargs):
         return []
     return [
         checks.Warning(
-            f"SITE_URL is {settings.SITE_URL!r}; seminar emails' unsubscribe links need https.",
+            f"SITE_URL is {settings.SITE_URL or 'not set'!r}; emails' links (one-click "
+            "unsubscribe among them) need the site's https address.",
             hint="Set SITE_URL=https://your-host in the environment.",
             id="seminars.W001",
         )

@@ -12,11 +12,9 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
+from mltheory.portal.mail.links import absolute_url
+
 LIST_ID = "ML theory seminar <seminar.mltheory>"
-
-
-def absolute_url(path: str) -> str:
-    return settings.SITE_URL + path
 
 
 def list_headers(subscriber) -> dict[str, str]:

@@ -1,4 +1,8 @@
-"""Who may see a talk's Zoom link: signed-in users and confirmed subscribers.
+"""Who may see a talk's Zoom link: confirmed subscribers, and signed-in users whose email
+address is confirmed (or who are staff).
+
+Sign-up signs the new user in at once, before they have confirmed anything, so being signed
+in alone would make the mailing list's double opt-in gate nothing.
 
 A subscriber is recognised by a signed cookie holding their subscriber token, set when
 they press the button on their confirmation link. The cookie is checked against the
@@ -9,6 +13,8 @@ visitors and crawlers have neither, and never see the link.
 from __future__ import annotations
 
 from django.conf import settings
+
+from mltheory.portal.accounts.models import EmailVerification
 
 from .models import Subscriber
 
@@ -45,4 +51,7 @@ def recognised_subscriber(request) -> Subscriber | None:
 
 
 def can_see_zoom(request) -> bool:
-    return request.user.is_authenticated or recognised_subscriber(request) is not None
+    user = request.user
+    if user.is_authenticated and (user.is_staff or EmailVerification.is_verified(user)):
+        return True
+    return recognised_subscriber(request) is not None

@@ -49,6 +49,7 @@ from matplotlib.ticker import ScalarFormatter
 from pydantic import Field, field_validator, model_validator
 
 from mltheory.lab.context import RunContext
+from mltheory.lab.engine import TrainState, train_loop
 from mltheory.lab.figures import new_figure
 from mltheory.lab.nn import DeepLinear
 from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
@@ -223,31 +224,28 @@ def run(cfg: Config, ctx: RunContext) -> dict:
             return torch.diagonal(u_k.T @ net.product() @ v_k).clone()
 
     u = torch.empty(steps + 1, k, dtype=torch.float64)  # u[i]: mode strengths after i steps
-    step, u[0] = 0, mode_strengths()
-    saved = ctx.phase_state()
-    if saved is not None:
-        net.load_state_dict(saved["model"])
-        step, u = saved["step"], saved["strengths"]
-    with ctx.progress_bar(steps, "gradient descent") as advance:
-        advance(step)
-        while step < steps:
-            loss = 0.5 * ((net(x) - y) ** 2).sum(1).mean()
-            grads = torch.autograd.grad(loss, list(net.parameters()))
-            with torch.no_grad():  # plain GD, no momentum: the Euler step of gradient flow
-                for p, grad in zip(net.parameters(), grads, strict=True):
-                    p -= cfg.lr * grad
-            step += 1
-            u[step] = mode_strengths()
-            if step % cfg.log_every == 0:
-                ctx.log(step=step, t=step * cfg.lr, loss=loss.item(), u=u[step])
-            advance(1)
-            ctx.save_phase_state(
-                lambda: {  # noqa: B023  (runs inside this call, if at all)
-                    "model": net.state_dict(),
-                    "step": step,  # noqa: B023
-                    "strengths": u,
-                }
-            )
+    u[0] = mode_strengths()
+    state = TrainState(model=net, strengths=u)
+
+    def gd_step(state: TrainState, _: None) -> dict:
+        loss = 0.5 * ((net(x) - y) ** 2).sum(1).mean()
+        grads = torch.autograd.grad(loss, list(net.parameters()))
+        with torch.no_grad():  # plain GD, no momentum: the Euler step of gradient flow
+            for p, grad in zip(net.parameters(), grads, strict=True):
+                p -= cfg.lr * grad
+        done = state.step + 1
+        state.strengths[done] = mode_strengths()
+        return {"t": done * cfg.lr, "loss": loss.detach(), "u": state.strengths[done]}
+
+    train_loop(
+        state,
+        gd_step,
+        steps=steps,
+        ctx=ctx,
+        log_every=cfg.log_every,
+        description="gradient descent",
+    )
+    u = state.strengths
 
     with torch.no_grad():
         final_loss = float(0.5 * ((net(x) - y) ** 2).sum(1).mean())

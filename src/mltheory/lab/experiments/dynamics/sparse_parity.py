@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -44,6 +43,7 @@ from pydantic import Field, field_validator, model_validator
 
 from mltheory.lab.context import RunContext
 from mltheory.lab.data.synthetic import random_support, sparse_parity
+from mltheory.lab.engine import TrainState, supervised_step, train_loop
 from mltheory.lab.figures import new_figure
 from mltheory.lab.nn import MLP
 from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
@@ -202,19 +202,12 @@ def summarise_run(curve: dict, cfg: Config) -> dict:
     }
 
 
-def train_online(
-    cfg: Config,
-    ctx: RunContext,
-    n: int,
-    run_index: int,
-    resume: dict | None,
-    checkpoint: Callable[[Callable[[], dict]], None],
-) -> dict:
+def train_online(cfg: Config, ctx: RunContext, n: int, run_index: int) -> dict:
     """One run: online SGD (fresh samples every step) until fresh-sample accuracy ≥ learned_acc.
 
     Everything random comes from one generator per (n, run), so the run does not depend on what
-    ran before it. ``resume`` is this run's saved state when the process was killed inside it;
-    ``checkpoint(state)`` is called after every measurement (it writes only now and then).
+    ran before it. The engine checkpoints the model, the generator and the curve as it goes, so
+    a run killed inside it resumes where it stopped.
     """
     g = ctx.generator(offset=1000 * n + run_index)
     support = random_support(n, cfg.k, g)
@@ -222,50 +215,45 @@ def train_online(
     x_test, y_test = x_test.to(ctx.device), y_test.to(ctx.device)
     model = seeded_mlp(n, cfg.width, g).to(ctx.device)
     opt = torch.optim.SGD(model.parameters(), lr=cfg.lr)
-    curve = {"step": [], "acc": []}
-    step = 0
-    if resume is not None:
-        model.load_state_dict(resume["model"])
-        g.set_state(resume["data_rng"])
-        curve, step = resume["curve"], resume["step"]
+    state = TrainState(model=model, optimizer=opt, generator=g, curve={"step": [], "acc": []})
 
-    def state() -> dict:
-        return {
-            "model": model.state_dict(),
-            "data_rng": g.get_state(),
-            "curve": curve,
-            "step": step,
-        }
+    def hinge_loss(state: TrainState, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        x, y = (t.to(ctx.device) for t in batch)
+        return (1 - y * state.model(x).squeeze(-1)).clamp(min=0).mean()
+
+    def measure(state: TrainState) -> dict:
+        acc = accuracy(state.model, x_test, y_test, cfg.batch_size)
+        state.curve["step"].append(state.step)
+        state.curve["acc"].append(acc)
+        return {"test_acc": acc}
 
     # Stopping at the first measurement ≥ learned_acc would select a lucky one; the run goes on
     # until confirm_evals measurements in a row agree (the time to learn is still the first).
-    def confirmed() -> bool:
-        last = curve["acc"][-cfg.confirm_evals :]
+    def confirmed(state: TrainState) -> bool:
+        last = state.curve["acc"][-cfg.confirm_evals :]
         return len(last) == cfg.confirm_evals and min(last) >= cfg.learned_acc
 
-    with ctx.progress_bar(cfg.max_steps, f"n={n} run {run_index}") as advance:
-        advance(step)
-        while step < cfg.max_steps and not confirmed():
-            x, y = sparse_parity(cfg.batch_size, n, support, g)
-            x, y = x.to(ctx.device), y.to(ctx.device)
-            loss = (1 - y * model(x).squeeze(-1)).clamp(min=0).mean()  # hinge loss
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            step += 1
-            advance()
-            if step % cfg.eval_every == 0:
-                acc = accuracy(model, x_test, y_test, cfg.batch_size)
-                curve["step"].append(step)
-                curve["acc"].append(acc)
-                ctx.log(n=n, run=run_index, step=step, test_acc=acc)
-                checkpoint(state)
+    train_loop(
+        state,
+        supervised_step(hinge_loss),
+        steps=cfg.max_steps,
+        batches=lambda: sparse_parity(cfg.batch_size, n, support, g),
+        ctx=ctx,
+        evaluate=measure,
+        eval_every=cfg.eval_every,
+        eval_at_start=False,
+        eval_at_end=False,
+        stop=confirmed,
+        log={"n": n, "run": run_index},
+        description=f"n={n} run {run_index}",
+    )
+    curve = state.curve
     # A new, larger fresh sample: the stopping accuracy was selected by its own threshold.
     x_final, y_final = sparse_parity(cfg.final_test_samples, n, support, g)
     curve["final_acc"] = accuracy(
         model, x_final.to(ctx.device), y_final.to(ctx.device), cfg.batch_size
     )
-    curve["steps_run"] = step
+    curve["steps_run"] = state.step
     return curve
 
 
@@ -280,19 +268,10 @@ def train_online(
     lectures=("CS 229br lecture 2", "MIT 18.408"),
 )
 def run(cfg: Config, ctx: RunContext) -> dict:
-    def train_all_runs(n: int) -> list[dict]:
-        saved = ctx.phase_state() or {"curves": [], "current": None}
-        curves, resume = saved["curves"], saved["current"]
-
-        def checkpoint(run_state: Callable[[], dict]) -> None:
-            ctx.save_phase_state(lambda: {"curves": curves, "current": run_state()})
-
-        for r in range(len(curves), cfg.runs_per_n):
-            curves.append(train_online(cfg, ctx, n, r, resume, checkpoint))
-            resume = None
-        return curves
-
-    by_n = ctx.run_phases(cfg.ns, train_all_runs, description="n")
+    # One checkpoint phase per run: finished runs are kept, a killed one resumes inside.
+    runs = [(n, r) for n in cfg.ns for r in range(cfg.runs_per_n)]
+    curves = ctx.run_phases(runs, lambda nr: train_online(cfg, ctx, *nr), description="runs")
+    by_n = {n: [curves[(n, r)] for r in range(cfg.runs_per_n)] for n in cfg.ns}
 
     per_n = {n: [summarise_run(c, cfg) for c in by_n[n]] for n in cfg.ns}
     learned_by_n = {n: [s for s in per_n[n] if s["t_learned"] is not None] for n in cfg.ns}
