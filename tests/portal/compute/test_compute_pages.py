@@ -195,3 +195,13 @@ def test_a_malformed_fork_parameter_is_a_404_not_an_error(client, enrolled):
     resp = client.post(url, {"scale": "smoke", "seeds": "0", "queue": "cpu", "fork": "1 OR 1"})
     assert resp.status_code == 404
     assert not Run.objects.exists()
+
+
+def test_a_runs_live_status_is_never_served_from_a_cache(client, enrolled, other_student):
+    published = make_run(other_student, published=True)
+    for url in (
+        reverse("compute:run", args=[published.pk]),
+        reverse("compute:run_status", args=[published.pk]),
+    ):
+        response = client.get(url)  # anonymous: the page would otherwise count as public
+        assert "no-cache" in response["Cache-Control"] and "max-age=0" in response["Cache-Control"]

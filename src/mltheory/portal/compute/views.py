@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mltheory.portal.courses.models import Offering
@@ -183,6 +184,7 @@ def status_dict(run: Run) -> dict:
     }
 
 
+@never_cache  # live progress: never a cached copy (public runs are seen anonymously)
 @login_required
 @require_GET
 def my_runs_status(request):
@@ -191,6 +193,7 @@ def my_runs_status(request):
     return JsonResponse({"runs": [status_dict(r) for r in runs]})
 
 
+@never_cache  # live progress: never a cached copy (public runs are seen anonymously)
 @require_GET
 def run_detail(request, pk: int):
     run = _visible_run(request, pk)
@@ -210,6 +213,7 @@ def run_detail(request, pk: int):
     )
 
 
+@never_cache  # live progress: never a cached copy (public runs are seen anonymously)
 @require_GET
 def run_status(request, pk: int):
     run = _visible_run(request, pk)
