@@ -41,6 +41,7 @@ class Workers:
             "DATABASE_URL": database_url(),
             "MLT_PORTAL_DATA_DIR": str(self.data_dir),
             "MLT_EXPERIMENT_MODULES": str(PHASES_MODULE),
+            "COMPUTE_TEST_EXECUTIONS": str(self.data_dir / "executions"),
             "PYTHONPATH": os.pathsep.join(
                 filter(None, [str(REPO_SRC), os.environ.get("PYTHONPATH")])
             ),
@@ -88,6 +89,12 @@ def wait_for(predicate, timeout: float = 90.0, what: str = "", logs=None):
             return value
         time.sleep(0.2)
     raise AssertionError(f"gave up waiting for {what}" + (f"\n{logs()}" if logs else ""))
+
+
+def executions(data_dir: Path, run_dir: Path) -> list[int]:
+    """The phases that the test experiment ran in ``run_dir``, in order (see phases_experiment)."""
+    path = data_dir / "executions" / (str(run_dir.resolve()).strip("/").replace("/", "__") + ".txt")
+    return [int(x) for x in path.read_text().split()] if path.exists() else []
 
 
 def run_state(pk: int) -> Run:

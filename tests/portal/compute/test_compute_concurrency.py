@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from compute_testing import wait_for
+from compute_testing import executions, wait_for
 from django.conf import settings
 from django.db import connection
 from django_tasks_db.models import DBTaskResult
@@ -56,8 +56,8 @@ def test_several_workers_run_each_run_exactly_once(offering, student, workers):
         (r.pk, r.state, r.attempts) for r in done
     ]
     for r in done:  # the lab ran each run's one phase exactly once
-        executions = Path(settings.COMPUTE_WORK_DIR) / f"run-{r.pk}" / "seed-0" / "executions.txt"
-        assert executions.read_text().split() == ["0"]
+        work = Path(settings.COMPUTE_WORK_DIR)
+        assert executions(work.parent.parent, work / f"run-{r.pk}" / "seed-0") == [0]
     tasks = DBTaskResult.objects.filter(id__in=[r.task_id for r in done])
     assert all(len(t.worker_ids) == 1 for t in tasks)
     per_worker = Counter(r.worker.name for r in done)

@@ -7,6 +7,7 @@ import signal
 from pathlib import Path
 
 import pytest
+from compute_testing import executions as recorded_executions
 from compute_testing import run_state, wait_for
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -30,8 +31,8 @@ def submit(owner, **overrides) -> Run:
 
 
 def executions(run: Run) -> list[int]:
-    path = Path(settings.COMPUTE_WORK_DIR) / f"run-{run.pk}" / "seed-0" / "executions.txt"
-    return [int(x) for x in path.read_text().split()] if path.exists() else []
+    work = Path(settings.COMPUTE_WORK_DIR)  # DATA/portal/compute
+    return recorded_executions(work.parent.parent, work / f"run-{run.pk}" / "seed-0")
 
 
 def test_a_run_is_claimed_once_and_a_cancelled_run_not_at_all(offering, student):
