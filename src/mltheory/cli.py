@@ -577,6 +577,36 @@ def _portal_create_staff(server, email: str | None, password: str | None) -> Non
         raise fail_bad_input(BadInput(str(e))) from None
 
 
+@app.command()
+def worker(
+    queue: Annotated[str, typer.Option(help="which runs to take: gpu or cpu")] = "cpu",
+    device: Annotated[
+        str | None, typer.Option(help="torch device for the runs, e.g. cuda:0 (default: auto)")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="this worker's name in the portal (default: host-queue-pid)")
+    ] = None,
+    batch: Annotated[bool, typer.Option(help="exit once the queue is empty")] = False,
+) -> None:
+    """Run the portal's compute worker: take students' lab runs off the queue and run them.
+
+    One worker per GPU or CPU slot, on any machine that reaches the portal's database
+    (DATABASE_URL). See docs/compute.md.
+    """
+    if queue not in ("gpu", "cpu"):
+        raise fail_bad_input(BadInput(f"unknown queue {queue!r}; allowed: gpu, cpu"))
+    try:
+        from mltheory.portal.compute import run_worker
+    except ImportError as e:
+        raise fail_bad_input(
+            BadInput(f"the worker needs the portal's extra: pip install 'mltheory[portal]' ({e})")
+        ) from None
+    try:
+        run_worker(queue=queue, device=device, name=name, batch=batch)
+    except BadInput as e:
+        raise fail_bad_input(e) from None
+
+
 def main() -> None:  # pragma: no cover
     app()
 

@@ -224,6 +224,9 @@ def test_serve_migrates_loads_demo_and_runs_without_autoreload(monkeypatch):
     monkeypatch.setattr(server, "prepare_database", lambda: calls.append(("migrate",)))
     monkeypatch.setattr(server, "load_demo", lambda: calls.append(("demo",)))
     monkeypatch.setattr(server, "start_local_mail_worker", lambda: calls.append(("mail worker",)))
+    monkeypatch.setattr(
+        server, "start_local_compute_worker", lambda: calls.append(("compute worker",))
+    )
     import django.core.management
 
     monkeypatch.setattr(
@@ -237,6 +240,7 @@ def test_serve_migrates_loads_demo_and_runs_without_autoreload(monkeypatch):
         ("migrate",),
         ("demo",),
         ("mail worker",),
+        ("compute worker",),
         ("command", "runserver", "127.0.0.1:8123", {"use_reloader": False}),
     ]
 

@@ -8,6 +8,8 @@ data directory, email printed to the console). Production runs behind gunicorn i
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import webbrowser
 
@@ -39,12 +41,16 @@ def load_demo():
     duplicating."""
     from mltheory.portal.accounts import demo as accounts_demo
     from mltheory.portal.admissions import demo as admissions_demo
+    from mltheory.portal.compute import demo as compute_demo
     from mltheory.portal.courses import demo as courses_demo
     from mltheory.portal.seminars import demo as seminars_demo
 
     offering = courses_demo.load()
     admissions_demo.load(offering)
     seminars_demo.load()
+    queued = compute_demo.load(offering)
+    if queued:
+        print(f"Demo: {len(queued)} smoke-scale lab runs queued for the gallery.")
     print(f"Demo: {offering.name} with {offering.courses.count()} courses loaded.")
     print(accounts_demo.startup_text(accounts_demo.load()))
     return offering
@@ -87,6 +93,22 @@ def start_local_mail_worker(interval: float = 2.0) -> LocalMailWorker:
     return worker
 
 
+def start_local_compute_worker() -> subprocess.Popen:
+    """One `mlt worker` (CPU) beside the demo, so that submitted runs run; it stops with the
+    portal. Production runs workers as their own services (docs/compute.md)."""
+    import atexit
+
+    from mltheory.portal.compute import die_with_parent
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mltheory.cli", "worker", "--queue", "cpu", "--name", "local-cpu"],
+        preexec_fn=die_with_parent if sys.platform == "linux" else None,
+    )
+    atexit.register(proc.terminate)
+    print(f"A local compute worker runs beside the portal (pid {proc.pid}).")
+    return proc
+
+
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
 
@@ -109,6 +131,8 @@ def serve(
     from django.core.management import call_command
 
     start_local_mail_worker()
+    if demo:
+        start_local_compute_worker()
     url = f"http://{_url_host(host)}:{port}/"
     if open_browser:
         # runserver blocks; open the page once it has had a moment to start listening.

@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "mltheory.portal.admissions",
     "mltheory.portal.seminars",
     "mltheory.portal.mail",
+    "django_tasks",
+    "django_tasks_db",
+    "mltheory.portal.compute",
 ]
 
 MIDDLEWARE = [
@@ -125,6 +128,16 @@ except ValueError as error:
     ) from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # `mlt worker` processes share the SQLite file with the web process: take the write lock
+    # when a transaction begins (so a read-then-write, like a quota check, cannot deadlock),
+    # let readers proceed beside a writer (WAL), and wait for the lock rather than fail.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -204,6 +217,36 @@ if os.environ.get("MLT_PORTAL_CACHE") == "database":
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Compute (students' lab runs on the course's workers; see docs/compute.md). The queue is
+# Django's tasks framework with the database backend; a worker runs `mlt worker`.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        # `-student`: runs of uploaded experiment modules, taken only by workers that staff
+        # allowed to run student code.
+        "QUEUES": ["cpu", "gpu", "cpu-student", "gpu-student"],
+    }
+}
+# Where workers keep each run's directory (the lab resumes from its checkpoint there). Put it
+# on a shared file system for a retried run to resume on another machine.
+COMPUTE_WORK_DIR = Path(os.environ.get("MLT_COMPUTE_WORK_DIR") or DATA_DIR / "compute")
+# A running run's worker writes a heartbeat this often; a run whose heartbeat is older than
+# the timeout is taken again (its worker died), up to the attempts limit.
+COMPUTE_HEARTBEAT_S = float(os.environ.get("MLT_COMPUTE_HEARTBEAT_S", 5))
+COMPUTE_HEARTBEAT_TIMEOUT_S = float(os.environ.get("MLT_COMPUTE_HEARTBEAT_TIMEOUT_S", 60))
+COMPUTE_MAX_ATTEMPTS = int(os.environ.get("MLT_COMPUTE_MAX_ATTEMPTS", 3))
+# Where a sweep's cells run: "local" (one after another on the worker) or "ray" (the lab's Ray
+# executor, on the cluster RAY_ADDRESS names).
+COMPUTE_SWEEP_EXECUTOR = os.environ.get("MLT_COMPUTE_SWEEP_EXECUTOR", "local")
+# A student's budget per term until staff set it (hours).
+COMPUTE_DEFAULT_CPU_HOURS = float(os.environ.get("MLT_COMPUTE_DEFAULT_CPU_HOURS", 10))
+COMPUTE_DEFAULT_GPU_HOURS = float(os.environ.get("MLT_COMPUTE_DEFAULT_GPU_HOURS", 2))
+# The time a run may take per seed at each scale: reserved from the quota when it is submitted,
+# and the run is stopped when it exceeds it.
+COMPUTE_TIME_LIMIT_S = {"smoke": 5 * 60, "cpu": 30 * 60, "paper": 6 * 3600}
+# The largest uploaded experiment module.
+COMPUTE_MAX_MODULE_BYTES = 256 * 1024
 
 # Security headers. HTTPS-only settings switch on with MLT_PORTAL_SECURE=1 (production).
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -31,3 +31,11 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# `mlt worker` subprocesses started by the compute tests must reach the test database, which an
+# in-memory SQLite database cannot offer; a file in this process's own temporary directory can.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATA_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
+# Compute: heartbeats often in the tests, so a killed worker's run is taken again in seconds.
+COMPUTE_HEARTBEAT_S = 0.5
+COMPUTE_HEARTBEAT_TIMEOUT_S = 3.0

@@ -6,5 +6,6 @@ urlpatterns = [
     path("accounts/", include("mltheory.portal.accounts.urls")),
     path("apply/", include("mltheory.portal.admissions.urls")),
     path("seminars/", include("mltheory.portal.seminars.urls")),
+    path("compute/", include("mltheory.portal.compute.urls")),
     path("", include("mltheory.portal.courses.urls")),
 ]
