@@ -15,14 +15,43 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
 
 from mltheory.lab.errors import BadInput
 
 EXIT_OK, EXIT_CLAIM_FAILED, EXIT_BAD_INPUT, EXIT_CRASHED = 0, 1, 2, 3
 
+
+class LabCommand(TyperCommand):
+    """A command whose help names each value (``--scale SCALE``) instead of printing Python
+    types (``<str>``, ``<bool>``) beside every option; flags show no value at all."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if param.metavar is None:
+                param.metavar = "" if getattr(param, "is_flag", False) else param.name.upper()
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+
+class LabGroup(TyperGroup):
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+
 app = typer.Typer(
+    cls=LabGroup,
     help="mltheory lab: run checked reproductions of ML-theory papers.\n\n"
-    "Exit codes: 0 completed; 1 a claim failed (with --strict); 2 bad input; 3 the experiment crashed.",
+    "Exit codes: 0 completed; 1 a claim failed (with --strict); 2 bad input; "
+    "3 the experiment crashed.",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
@@ -32,7 +61,10 @@ err_console = Console(stderr=True)
 
 
 def fail_bad_input(err: Exception) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/bold red] {err}", highlight=False)
+    message = str(err).rstrip()
+    if not message.endswith((".", "?", "!")):
+        message += "."
+    err_console.print(f"[bold red]error:[/bold red] {message}", highlight=False)
     return typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -40,103 +72,62 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
-@app.command("list")
+@app.command("list", cls=LabCommand)
 def list_cmd(
     topic: Annotated[str | None, typer.Option(help="only experiments of this topic")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON on stdout")] = False,
 ) -> None:
-    """List every experiment: name, title, topic, paper, scales and claims."""
+    """List every experiment: name, paper, number of claims and topic; then any experiment
+    module that could not be imported, with its error."""
     from mltheory.lab import registry
+    from mltheory.lab.report import catalog_table
 
-    try:
-        exps = registry.all_experiments()
-        if topic is not None and topic not in registry.topics():
-            from mltheory.lab.errors import unknown
+    catalog = registry.catalog()
+    if topic is not None and topic not in catalog.topics():
+        from mltheory.lab.errors import unknown
 
-            raise unknown("topic", topic, registry.topics())
-    except BadInput as e:
-        raise fail_bad_input(e) from None
-    exps = [e for e in exps if topic is None or e.topic == topic]
+        raise fail_bad_input(unknown("topic", topic, catalog.topics()))
+    infos = [e for e in catalog.sorted() if topic is None or e.topic == topic]
     if as_json:
-        print_json([e.describe() for e in exps])
+        print_json([{**e.data, "missing": e.missing()} for e in infos])
+        for b in catalog.broken:  # stdout stays the list of experiments
+            err_console.print(f"broken experiment module {b.origin}: {b.error}", highlight=False)
         return
-    table = Table(title=f"{len(exps)} experiments")
-    for col in ("name", "topic", "title", "paper", "claims"):
-        table.add_column(col, overflow="fold")
-    for e in exps:
-        p = e.paper
-        table.add_row(
-            e.name,
-            e.topic,
-            e.title,
-            f"{p.authors} {p.year}" + (f" (arXiv:{p.arxiv})" if p.arxiv else ""),
-            str(len(e.claims)),
+    out_console.print(catalog_table(infos))
+    for e in infos:
+        if e.missing():
+            out_console.print(
+                f"{e.name} needs {', '.join(e.missing())}; install it with:\n"
+                f"  {registry.install_command(e.missing())}",
+                highlight=False,
+                soft_wrap=True,
+            )
+    for b in catalog.broken:
+        out_console.print(
+            f"[bold red]broken[/bold red] (cannot be imported; the others are unaffected):\n"
+            f"  {b.origin}\n  {b.error}" + (f"\n  install: {b.install}" if b.install else ""),
+            highlight=False,
+            soft_wrap=True,
         )
-    out_console.print(table)
 
 
-@app.command()
+@app.command(cls=LabCommand)
 def show(
     name: Annotated[str, typer.Argument(help="experiment name (see `mlt list`)")],
     as_json: Annotated[bool, typer.Option("--json", help="print JSON on stdout")] = False,
 ) -> None:
     """Show an experiment: its paper, config fields (type, default, bounds), scales and claims."""
     from mltheory.lab import registry
+    from mltheory.lab.report import print_experiment
 
     try:
-        exp = registry.get(name)
+        info = registry.info(name)
     except BadInput as e:
         raise fail_bad_input(e) from None
-    fields = []
-    for fname, info in exp.config.model_fields.items():
-        bounds = {}
-        for m in info.metadata:
-            for attr in ("ge", "gt", "le", "lt"):
-                if getattr(m, attr, None) is not None:
-                    bounds[attr] = getattr(m, attr)
-        ann = info.annotation
-        fields.append(
-            {
-                "name": fname,
-                "type": getattr(ann, "__name__", str(ann).replace("typing.", "")),
-                "default": info.default,
-                "bounds": bounds,
-                "description": info.description or "",
-            }
-        )
-    data = {**exp.describe(), "config": fields, "scale_overrides": exp.scales, "doc": exp.doc}
     if as_json:
-        print_json(data)
+        print_json(info.data)
         return
-    p = exp.paper
-    out_console.print(f"[bold]{exp.name}[/bold] — {exp.title}")
-    out_console.print(
-        f"{p.authors} ({p.year}). {p.title}. {p.url or ''}\nreproduces: {p.reproduces}\n"
-    )
-    t = Table(title="config")
-    for col in ("field", "type", "default", "bounds", "description"):
-        t.add_column(col, overflow="fold")
-    for f in fields:
-        t.add_row(
-            f["name"],
-            f["type"],
-            repr(f["default"]),
-            ", ".join(f"{k} {v}" for k, v in f["bounds"].items()),
-            f["description"],
-        )
-    out_console.print(t)
-    s = Table(title="scales (overrides of the defaults; cpu is the default scale)")
-    s.add_column("scale")
-    s.add_column("overrides", overflow="fold")
-    for scale, ov in exp.scales.items():
-        s.add_row(scale, ", ".join(f"{k}={v}" for k, v in ov.items()) or "(defaults)")
-    out_console.print(s)
-    c = Table(title="claims")
-    for col in ("id", "statement", "paper", "checked at"):
-        c.add_column(col, overflow="fold")
-    for cl in exp.claims:
-        c.add_row(cl.id, cl.statement, cl.paper_value, ", ".join(cl.scales))
-    out_console.print(c)
+    print_experiment(info, out_console)
 
 
 def _overrides(sets: list[str] | None) -> dict[str, Any]:
@@ -147,6 +138,7 @@ def _overrides(sets: list[str] | None) -> dict[str, Any]:
 
 @app.command(
     "run",
+    cls=LabCommand,
     epilog="Examples:\n\n"
     "mlt run min-norm --scale smoke\n\n"
     "mlt run deep-double-descent --seed 1 --set label_noise=0.2 --out runs/ddd\n\n"
@@ -214,7 +206,7 @@ def run_cmd(
         raise typer.Exit(EXIT_CLAIM_FAILED)
 
 
-@app.command()
+@app.command(cls=LabCommand)
 def reproduce(
     scale: Annotated[str, typer.Option(help="smoke, cpu or paper")] = "cpu",
     topic: Annotated[str | None, typer.Option(help="only experiments of this topic")] = None,
@@ -258,6 +250,7 @@ def reproduce(
 
 
 @app.command(
+    cls=LabCommand,
     epilog="Examples:\n\n"
     "mlt sweep min-norm --scale smoke --grid n=10,20,40 --grid noise_std=0,0.5 --seeds 3\n\n"
     "mlt sweep deep-double-descent --grid label_noise=0,0.1,0.2 --seeds 3 --out sweeps/ddd\n\n"
@@ -339,7 +332,7 @@ def sweep(
         raise typer.Exit(EXIT_CRASHED)
 
 
-@app.command()
+@app.command(cls=LabCommand)
 def report(
     path: Annotated[
         Path, typer.Argument(help="a run directory (with result.json) or a reproduce directory")
@@ -375,7 +368,7 @@ def report(
         rep.print_result(result, out_console)
 
 
-@app.command()
+@app.command(cls=LabCommand)
 def runs(
     experiment: Annotated[str | None, typer.Option(help="only runs of this experiment")] = None,
     status: Annotated[
@@ -402,7 +395,7 @@ def runs(
     out_console.print(t)
 
 
-@app.command()
+@app.command(cls=LabCommand)
 def portal(
     what: Annotated[
         str | None, typer.Argument(help="`demo` loads the Spring 2021 offering first")

@@ -39,7 +39,9 @@ def reproduce_catalog(
         raise unknown("scale", scale, SCALE_NAMES)
     if topic is not None and topic not in registry.topics():
         raise unknown("topic", topic, registry.topics())
-    exps = [e for e in registry.all_experiments() if topic is None or e.topic == topic]
+    # Catalog entries, not imported modules: an experiment whose package is missing or whose
+    # module is broken becomes an error entry (with the pip command) and the others still run.
+    exps = [e for e in registry.catalog().sorted() if topic is None or e.topic == topic]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     summary_path = out / SUMMARY_FILE
@@ -131,7 +133,7 @@ def write_report(out: str | Path) -> Path:
             else None
         )
         try:
-            paper = registry.get(e["name"]).paper.as_dict()
+            paper = registry.info(e["name"]).data["paper"]
         except BadInput:
             paper = None
         items.append({**e, "result": result, "paper": paper})
