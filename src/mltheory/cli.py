@@ -15,9 +15,10 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from mltheory.lab.errors import BadInput
+from mltheory.lab.threads import HELP as THREADS_HELP
 
 EXIT_OK, EXIT_CLAIM_FAILED, EXIT_BAD_INPUT, EXIT_CRASHED = 0, 1, 2, 3
 
@@ -26,11 +27,29 @@ class LabCommand(TyperCommand):
     """A command whose help names each value (``--scale SCALE``) instead of printing Python
     types (``<str>``, ``<bool>``) beside every option; flags show no value at all."""
 
+    METAVARS = {
+        "set_": "FIELD=VALUE",
+        "grid": "FIELD=V1,V2,...",
+        "out": "DIR",
+        "seed": "N",
+        "seeds": "K",
+        "threads": "N",
+        "workers": "N",
+        "limit": "N",
+        "port": "N",
+        "fmt": "FORMAT",
+        "address": "ADDRESS",
+    }
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for param in self.params:
-            if param.metavar is None:
-                param.metavar = "" if getattr(param, "is_flag", False) else param.name.upper()
+            if isinstance(param, TyperArgument):
+                # The usage line names the argument already; its Python type says nothing.
+                param.display_type_rich = lambda ctx: None
+            elif param.metavar is None:
+                flag = getattr(param, "is_flag", False)
+                param.metavar = "" if flag else self.METAVARS.get(param.name, param.name.upper())
 
     def get_help_option(self, ctx: Any) -> Any:
         option = super().get_help_option(ctx)
@@ -68,6 +87,20 @@ def fail_bad_input(err: Exception) -> typer.Exit:
     return typer.Exit(EXIT_BAD_INPUT)
 
 
+ThreadsOption = Annotated[
+    int | None, typer.Option("--threads", help=THREADS_HELP, show_default=False)
+]
+
+
+def use_threads(threads: int | None) -> None:
+    from mltheory.lab import threads as lab_threads
+
+    try:
+        lab_threads.set_for_runs(threads)
+    except BadInput as e:
+        raise fail_bad_input(e) from None
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
@@ -77,8 +110,7 @@ def list_cmd(
     topic: Annotated[str | None, typer.Option(help="only experiments of this topic")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON on stdout")] = False,
 ) -> None:
-    """List every experiment: name, paper, number of claims and topic; then any experiment
-    module that could not be imported, with its error."""
+    """List every experiment by topic (name, title, paper, number of claims), then any module that could not be imported, with its error."""
     from mltheory.lab import registry
     from mltheory.lab.report import catalog_table
 
@@ -142,10 +174,15 @@ def _overrides(sets: list[str] | None) -> dict[str, Any]:
     epilog="Examples:\n\n"
     "mlt run min-norm --scale smoke\n\n"
     "mlt run deep-double-descent --seed 1 --set label_noise=0.2 --out runs/ddd\n\n"
-    "mlt show NAME lists the fields --set accepts, with their types and bounds.",
+    "mlt run path/to/my_experiment.py --scale smoke   (a file of your own)\n\n"
+    "mlt show NAME lists the fields --set accepts, with their types and bounds.\n\n"
+    "Threads: one by default; --threads 0 (or MLT_THREADS=0) gives torch's default.",
 )
 def run_cmd(
-    name: Annotated[str, typer.Argument(help="experiment name (see `mlt list`)")],
+    name: Annotated[
+        str,
+        typer.Argument(help="experiment name (see `mlt list`), or a .py file that defines one"),
+    ],
     scale: Annotated[
         str, typer.Option(help="smoke (seconds), cpu (minutes on a laptop), paper (GPU)")
     ] = "cpu",
@@ -172,8 +209,10 @@ def run_cmd(
     fresh: Annotated[
         bool, typer.Option(help="discard what --out holds instead of resuming")
     ] = False,
+    threads: ThreadsOption = None,
 ) -> None:
     """Run one experiment, check its claims, write DIR/result.json, metrics.jsonl and figures."""
+    use_threads(threads)
     from mltheory.lab import runner
     from mltheory.lab.report import print_result
 
@@ -225,8 +264,10 @@ def reproduce(
         bool, typer.Option(help="exit 1 if any claim failed or any experiment crashed")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bars")] = False,
+    threads: ThreadsOption = None,
 ) -> None:
     """Run the catalog (or one topic) and write DIR/summary.json and a self-contained DIR/report.html."""
+    use_threads(threads)
     from mltheory.lab.reproduce import reproduce_catalog
 
     try:
@@ -298,9 +339,12 @@ def sweep(
         bool, typer.Option("--json", help="print sweep.json on stdout (nothing else)")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress output")] = False,
+    threads: ThreadsOption = None,
 ) -> None:
-    """Run an experiment over a grid of config values × seeds; write DIR/sweep.json (mean, std,
-    min, max per grid point) and one figure per metric. Exit 3 if a cell crashed."""
+    """Run an experiment over a grid of config values × seeds: DIR/sweep.json and figures.
+
+    DIR/sweep.json holds the mean, std, min and max of every metric per grid point; one figure per metric plots it against each swept field. Exit 3 if a cell crashed."""
+    use_threads(threads)
     from mltheory.lab import sweep as sweeps
 
     try:

@@ -17,7 +17,7 @@ from rich.console import Console
 
 from mltheory.lab import registry, runner
 from mltheory.lab.errors import BadInput, unknown
-from mltheory.lab.report import catalog_html, print_result
+from mltheory.lab.report import catalog_html, print_paths, print_result
 from mltheory.lab.spec import SCALE_NAMES
 from mltheory.lab.store import RESULT_FILE, read_json, write_json_atomic
 
@@ -82,8 +82,28 @@ def reproduce_catalog(
                 print_result(result, console)
         _write(out, entries, scale)
     summary = _write(out, entries, scale)
-    console.print(f"summary: {summary_path}\nreport: {out / REPORT_FILE}")
+    console.print(tally(summary), highlight=False)
+    print_paths(console, "summary", [summary_path])
+    print_paths(console, "report", [out / REPORT_FILE])
     return summary
+
+
+def tally(summary: dict[str, Any]) -> str:
+    """One line for the whole reproduction: experiments completed, claims passed and failed."""
+    exps = summary["experiments"]
+    done = sum(e["status"] == "completed" for e in exps)
+    passed = sum(e.get("passed", 0) for e in exps)
+    failed = sum(e.get("failed", 0) for e in exps)
+    unchecked = sum(e.get("not_checked", 0) for e in exps)
+    errors = [e["name"] for e in exps if e["status"] != "completed"]
+    line = (
+        f"{done}/{len(exps)} experiments completed at {summary['scale']} scale; "
+        f"claims: {passed} PASS, {failed} FAIL"
+        + (f", {unchecked} not checked at this scale" if unchecked else "")
+    )
+    if errors:
+        line += f"; errors: {', '.join(errors)}"
+    return line + "."
 
 
 def _finished(run_dir: Path, scale: str, seed: int) -> runner.Result | None:
