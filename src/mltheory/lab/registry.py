@@ -110,8 +110,12 @@ def add(exp: Experiment) -> None:
     """Called by the ``@experiment`` decorator when a module is imported."""
     other = _EXPERIMENTS.get(exp.name)
     # A script run as ``python my_experiment.py`` registers under ``__main__`` and is then
-    # loaded again as a module by ``mltheory.lab.main``: the module's registration wins.
-    if other is not None and other.module not in (exp.module, "__main__"):
+    # loaded again as a module by ``mltheory.lab.main``; a student's file loaded later (an
+    # edited copy, in a notebook) replaces an earlier one. A catalog name is never replaced.
+    replaceable = other is None or other.module in (exp.module, "__main__")
+    if not replaceable and not (
+        other.module.startswith(USER_MODULE_PREFIX) and exp.module.startswith(USER_MODULE_PREFIX)
+    ):
         raise TypeError(f"experiment name {exp.name!r} used by {other.module} and {exp.module}")
     _EXPERIMENTS[exp.name] = exp
 
@@ -163,11 +167,12 @@ def _normalise(name: str) -> str:
     return name.strip().lower().replace("_", "-").replace(".", "-")
 
 
-def check_requirements(info: ExperimentInfo) -> None:
-    missing = info.missing()
+def check_requirements(name: str, requires: list[str] | tuple[str, ...]) -> None:
+    """:class:`BadInput` with the ``pip install`` command when a required package is missing."""
+    missing = [r for r in requires if not is_installed(r)]
     if missing:
         raise BadInput(
-            f"{info.name} needs {', '.join(missing)}, which is not installed; "
+            f"{name} needs {', '.join(missing)}, which is not installed; "
             f"install it with: {install_command(missing)}"
         )
 
@@ -282,11 +287,14 @@ def import_experiment_module(item: str) -> str:
         raise BadInput(f"no experiment file {item}; give the path of a .py file.")
     digest = hashlib.sha256(str(path).encode()).hexdigest()[:8]
     name = f"{USER_MODULE_PREFIX}.{path.stem}_{digest}"
-    if name in sys.modules:
-        return name
+    source = _source_hash(path)
+    loaded = sys.modules.get(name)
+    if loaded is not None and getattr(loaded, "__mlt_source_sha256__", None) == source:
+        return name  # an edited file (a notebook session) is imported again
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    module.__mlt_source_sha256__ = source  # type: ignore[attr-defined]
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
@@ -316,7 +324,7 @@ def info(name: str) -> ExperimentInfo:
         err = unknown("experiment", name, cat.experiments)
         if cat.broken:
             err = BadInput(
-                f"{err}. {len(cat.broken)} experiment module(s) could not be imported; "
+                f"{err} {len(cat.broken)} experiment module(s) could not be imported; "
                 "`mlt list` shows why."
             )
         raise err from None
@@ -366,25 +374,32 @@ def get(name: str) -> Experiment:
     """The runnable experiment ``name`` (or a ``.py`` file): imports its module only, after
     checking its requirements. Raises :class:`BadInput` when it cannot be run."""
     if is_path(name):
-        return load_file(name)
-    if name in _EXPERIMENTS and _EXPERIMENTS[name].module != "__main__":
-        return _EXPERIMENTS[name]
-    entry = info(name)
-    check_requirements(entry)
-    try:
-        _import(entry.module)
-    except ModuleNotFoundError as exc:
-        broken = _broken(entry.module, entry.module, exc)
-        raise BadInput(
-            f"{name} cannot be imported ({broken.error}); install it with: {broken.install}"
-        ) from None
-    except Exception as exc:
-        raise BadInput(
-            f"{name} cannot be imported: {_broken(entry.module, entry.module, exc).error}"
-        ) from None
-    if name not in _EXPERIMENTS:
-        raise BadInput(f"{entry.module} no longer defines {name}; regenerate the manifest.")
-    return _EXPERIMENTS[name]
+        exp = load_file(name)
+    elif name in _EXPERIMENTS and _EXPERIMENTS[name].module != "__main__":
+        exp = _EXPERIMENTS[name]
+    else:
+        entry = info(name)
+        # Checked before the import, which would fail on the missing package.
+        check_requirements(name, entry.requires)
+        try:
+            _import(entry.module)
+        except ModuleNotFoundError as exc:
+            broken = _broken(entry.module, entry.module, exc)
+            raise BadInput(
+                f"{name} cannot be imported ({broken.error}); install it with: {broken.install}"
+            ) from None
+        except Exception as exc:
+            raise BadInput(
+                f"{name} cannot be imported: {_broken(entry.module, entry.module, exc).error}"
+            ) from None
+        if name not in _EXPERIMENTS:
+            raise BadInput(
+                f"{entry.module} no longer defines {name}; "
+                "regenerate the manifest: python -m mltheory.lab.manifest"
+            )
+        exp = _EXPERIMENTS[name]
+    check_requirements(exp.name, exp.requires)
+    return exp
 
 
 def all_experiments() -> list[Experiment]:
