@@ -11,8 +11,14 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
-from django.utils import timezone
+
+# Without the portal extra (`pip install -e ".[dev]"`), skip the portal's tests with the reason.
+pytest.importorskip(
+    "django", reason="the portal's tests need the portal extra: pip install -e '.[portal,dev]'"
+)
+
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
