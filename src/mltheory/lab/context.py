@@ -280,7 +280,10 @@ class RunContext:
     # --- figures ----------------------------------------------------------------------------
     def save_figure(self, fig: Any, name: str) -> str:
         """Save a matplotlib figure as ``name.png`` in the run directory; returns the relative path."""
+        from mltheory.lab.figures import mark_scale
+
         rel = f"{name}.png"
+        mark_scale(fig, self.scale)  # a smoke-scale figure says so in its title
         fig.savefig(self.out_dir / rel, dpi=120, bbox_inches="tight")
         if rel not in self.figures:
             self.figures.append(rel)
