@@ -395,7 +395,7 @@ def report(
         from mltheory.lab.reproduce import write_report
 
         html_path = write_report(path)
-        out_console.print(f"report: {html_path}")
+        out_console.print(f"report: {html_path}", highlight=False, soft_wrap=True)
         return
     if not (path / "result.json").exists():
         raise fail_bad_input(
@@ -428,15 +428,25 @@ def runs(
     if as_json:
         print_json(rows)
         return
-    t = Table(title="runs")
-    for col in ("started", "experiment", "scale", "seed", "status", "pass/fail", "dir"):
-        t.add_column(col, overflow="fold")
-    for r in rows:
+    t = Table(title="runs (newest first; their directories below the table)")
+    t.add_column("#", justify="right", no_wrap=True)
+    for col in ("started (UTC)", "experiment", "scale", "seed", "status", "pass/fail"):
+        t.add_column(col, no_wrap=col != "status")
+    for i, r in enumerate(rows, 1):
         pf = "" if r["claims_passed"] is None else f"{r['claims_passed']}/{r['claims_failed']}"
         t.add_row(
-            r["started"], r["experiment"], r["scale"], str(r["seed"]), r["status"], pf, r["dir"]
+            str(i),
+            r["started"][:16].replace("T", " "),  # to the minute (UTC), as it fits 80 columns
+            r["experiment"],
+            r["scale"],
+            str(r["seed"]),
+            r["status"],
+            pf,
         )
     out_console.print(t)
+    # Directories on lines of their own, never wrapped, so that they can be copied.
+    for i, r in enumerate(rows, 1):
+        out_console.print(f"{i:>3}  {r['dir']}", highlight=False, soft_wrap=True)
 
 
 @app.command(cls=LabCommand)

@@ -150,3 +150,15 @@ def test_a_bad_mlt_threads_is_bad_input(monkeypatch, tmp_path):
     assert res.exit_code == 2 and "MLT_THREADS='many'" in res.stderr
     assert not (tmp_path / "r").exists()
     assert os.environ["MLT_THREADS"] == "many"
+
+
+def test_runs_prints_each_directory_whole_on_a_line_of_its_own(tmp_path):
+    from mltheory.lab.store import RunIndex
+
+    run_dir = tmp_path / ("a-long-directory-name-" * 4) / "deep-double-descent-smoke-seed0"
+    RunIndex().record(run_dir, "deep-double-descent", "smoke", 0, "completed", None, 1.0, 6, 0)
+    res = runner.invoke(app, ["runs"])
+    assert res.exit_code == 0
+    lines = res.stdout.splitlines()
+    assert any(line.strip().endswith(f" {run_dir}") for line in lines), res.stdout
+    assert "deep-double-descent" in cells(lines)
