@@ -145,7 +145,9 @@ def list_cmd(
 
 @app.command(cls=LabCommand)
 def show(
-    name: Annotated[str, typer.Argument(help="experiment name (see `mlt list`)")],
+    name: Annotated[
+        str, typer.Argument(help="experiment name (see `mlt list`), or a .py file that defines one")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="print JSON on stdout")] = False,
 ) -> None:
     """Show an experiment: its paper, config fields (type, default, bounds), scales and claims."""

@@ -204,6 +204,13 @@ def test_mlt_run_takes_a_students_file(tmp_path):
     assert (out / "result.json").exists()
 
 
+def test_mlt_show_takes_a_students_file(tmp_path):
+    res = runner.invoke(app, ["show", str(student_file(tmp_path / "my_experiment.py")), "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["name"] == "my-mean" and data["config"][0]["name"] == "n"
+
+
 def test_a_students_file_runs_itself_with_python(tmp_path, mlt_env):
     path = student_file(tmp_path / "my_experiment.py")
     out = tmp_path / "r"

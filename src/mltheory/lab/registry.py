@@ -316,7 +316,12 @@ def topics() -> list[str]:
 
 
 def info(name: str) -> ExperimentInfo:
-    """The catalog entry of ``name`` (raises :class:`BadInput` naming the known ones)."""
+    """The catalog entry of ``name`` or of a ``.py`` file's experiment (raises
+    :class:`BadInput` naming the known ones)."""
+    if is_path(name):
+        from mltheory.lab.manifest import describe_experiment
+
+        return ExperimentInfo(describe_experiment(load_file(name)))
     cat = catalog()
     try:
         return cat.experiments[name]
