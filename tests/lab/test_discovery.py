@@ -46,7 +46,9 @@ def run(cfg: Config, ctx: RunContext) -> dict:
 
 
 if __name__ == "__main__":
-    from mltheory.lab import main; main(__file__)
+    from mltheory.lab import main
+
+    main(__file__)
 '''
 
 

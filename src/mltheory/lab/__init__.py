@@ -6,10 +6,12 @@ From Python (e.g. a notebook)::
     result = run("min-norm", scale="smoke", seed=0, n=30)
     result.claims, result.metrics, result.figures
 
-A student's own experiment file runs itself with two lines at its end::
+A student's own experiment file runs itself with a block at its end::
 
     if __name__ == "__main__":
-        from mltheory.lab import main; main(__file__)
+        from mltheory.lab import main
+
+        main(__file__)
 
 The names below are imported on first use, so that ``mlt list`` and ``mlt --help`` (which
 import this package) do not pay for torch.

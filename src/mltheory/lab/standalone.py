@@ -1,9 +1,11 @@
 """``python my_experiment.py --scale smoke``: a student's experiment file runs itself.
 
-The template's last two lines::
+The template's last lines::
 
     if __name__ == "__main__":
-        from mltheory.lab import main; main(__file__)
+        from mltheory.lab import main
+
+        main(__file__)
 
 make ``python my_experiment.py [OPTIONS]`` the same as ``mlt run my_experiment.py [OPTIONS]``
 (every option of ``mlt run``: ``--scale``, ``--seed``, ``--set``, ``--out``, ``--json``...).
