@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
-from typer.core import TyperArgument, TyperCommand, TyperGroup
+from typer.core import TyperArgument, TyperGroup
 
 from mltheory.lab.errors import BadInput
 from mltheory.lab.threads import HELP as THREADS_HELP
@@ -23,42 +23,47 @@ from mltheory.lab.threads import HELP as THREADS_HELP
 EXIT_OK, EXIT_CLAIM_FAILED, EXIT_BAD_INPUT, EXIT_CRASHED = 0, 1, 2, 3
 
 
-class LabCommand(TyperCommand):
-    """A command whose help names each value (``--scale SCALE``) instead of printing Python
-    types (``<str>``, ``<bool>``) beside every option; flags show no value at all."""
+# Help that names each value (``--scale SCALE``, ``--out DIR``) instead of printing Python types
+# (``<str>``, ``<bool>``) beside every option; flags and arguments show no type at all.
+METAVARS = {
+    "set_": "FIELD=VALUE",
+    "grid": "FIELD=V1,V2,...",
+    "out": "DIR",
+    "seed": "N",
+    "seeds": "K",
+    "threads": "N",
+    "workers": "N",
+    "limit": "N",
+    "port": "N",
+    "fmt": "FORMAT",
+    "address": "ADDRESS",
+}
 
-    METAVARS = {
-        "set_": "FIELD=VALUE",
-        "grid": "FIELD=V1,V2,...",
-        "out": "DIR",
-        "seed": "N",
-        "seeds": "K",
-        "threads": "N",
-        "workers": "N",
-        "limit": "N",
-        "port": "N",
-        "fmt": "FORMAT",
-        "address": "ADDRESS",
-    }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for param in self.params:
-            if isinstance(param, TyperArgument):
-                # The usage line names the argument already; its Python type says nothing.
-                param.display_type_rich = lambda ctx: None
-            elif param.metavar is None:
-                flag = getattr(param, "is_flag", False)
-                param.metavar = "" if flag else self.METAVARS.get(param.name, param.name.upper())
-
-    def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.metavar = ""
-        return option
+def plain_help(command: Any, ctx: Any) -> Any:
+    """Give ``command``'s parameters (and its ``--help``) plain metavars, once."""
+    if command is None or getattr(command, "_plain_help", False):
+        return command
+    for param in command.params:
+        if isinstance(param, TyperArgument):
+            # The usage line names the argument already; its Python type says nothing.
+            param.display_type_rich = lambda ctx: None
+        elif param.metavar is None:
+            flag = getattr(param, "is_flag", False)
+            param.metavar = "" if flag else METAVARS.get(param.name, param.name.upper())
+    help_option = command.get_help_option(ctx)  # created once and cached by the command
+    if help_option is not None:
+        help_option.metavar = ""
+    command._plain_help = True
+    return command
 
 
 class LabGroup(TyperGroup):
+    """``mlt``: every command it resolves (any command, without a ``cls=``) gets plain help."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        return plain_help(super().get_command(ctx, cmd_name), ctx)
+
     def get_help_option(self, ctx: Any) -> Any:
         option = super().get_help_option(ctx)
         if option is not None:
@@ -82,8 +87,9 @@ err_console = Console(stderr=True)
 def fail_bad_input(err: Exception) -> typer.Exit:
     message = str(err).rstrip()
     if not message.endswith((".", "?", "!")):
-        message += "."
-    err_console.print(f"[bold red]error:[/bold red] {message}", highlight=False)
+        message += "."  # every message ends with a full stop
+    # One line, never wrapped: the message names paths that must stay copyable.
+    err_console.print(f"[bold red]error:[/bold red] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -105,7 +111,7 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
-@app.command("list", cls=LabCommand)
+@app.command("list")
 def list_cmd(
     topic: Annotated[str | None, typer.Option(help="only experiments of this topic")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON on stdout")] = False,
@@ -143,7 +149,7 @@ def list_cmd(
         )
 
 
-@app.command(cls=LabCommand)
+@app.command()
 def show(
     name: Annotated[
         str, typer.Argument(help="experiment name (see `mlt list`), or a .py file that defines one")
@@ -172,7 +178,6 @@ def _overrides(sets: list[str] | None) -> dict[str, Any]:
 
 @app.command(
     "run",
-    cls=LabCommand,
     epilog="Examples:\n\n"
     "mlt run min-norm --scale smoke\n\n"
     "mlt run deep-double-descent --seed 1 --set label_noise=0.2 --out runs/ddd\n\n"
@@ -247,7 +252,7 @@ def run_cmd(
         raise typer.Exit(EXIT_CLAIM_FAILED)
 
 
-@app.command(cls=LabCommand)
+@app.command()
 def reproduce(
     scale: Annotated[str, typer.Option(help="smoke, cpu or paper")] = "cpu",
     topic: Annotated[str | None, typer.Option(help="only experiments of this topic")] = None,
@@ -293,7 +298,6 @@ def reproduce(
 
 
 @app.command(
-    cls=LabCommand,
     epilog="Examples:\n\n"
     "mlt sweep min-norm --scale smoke --grid n=10,20,40 --grid noise_std=0,0.5 --seeds 3\n\n"
     "mlt sweep deep-double-descent --grid label_noise=0,0.1,0.2 --seeds 3 --out sweeps/ddd\n\n"
@@ -378,7 +382,7 @@ def sweep(
         raise typer.Exit(EXIT_CRASHED)
 
 
-@app.command(cls=LabCommand)
+@app.command()
 def report(
     path: Annotated[
         Path, typer.Argument(help="a run directory (with result.json) or a reproduce directory")
@@ -414,7 +418,7 @@ def report(
         rep.print_result(result, out_console)
 
 
-@app.command(cls=LabCommand)
+@app.command()
 def runs(
     experiment: Annotated[str | None, typer.Option(help="only runs of this experiment")] = None,
     status: Annotated[
@@ -451,7 +455,7 @@ def runs(
         out_console.print(f"{i:>3}  {r['dir']}", highlight=False, soft_wrap=True)
 
 
-@app.command(cls=LabCommand)
+@app.command()
 def portal(
     what: Annotated[
         str | None, typer.Argument(help="`demo` loads the Spring 2021 offering first")
