@@ -2,13 +2,14 @@
 
 The catalog's experiments multiply small matrices, where torch's intra-op threads cost more in
 synchronisation than they gain, and far more on a machine shared with other jobs. Measured on
-the 2-core machine of the README while six other engineers' jobs ran (load average 1.5 to 8),
-``mlt reproduce --scale smoke``: 16-17 s with one thread against 52-140 s with torch's default
-(two), and ``sparse-parity`` alone 1.1-1.5 s against 3.6-48 s (``benchmarks/startup.py`` has
-the startup numbers; the command for these is in ``mlt run --help``'s ``--threads``).
+a 2-core machine shared with other jobs, ``mlt reproduce --scale smoke`` three times, one
+thread and torch's default (two) in turn: 16, 17 and 58 s against 52, 140 and 173 s (load
+averages 1.5-4, 5-8 and 9-11); ``sparse-parity`` alone 1.1-5.9 s against 3.6-48 s. Not
+measured on an idle machine, where two threads may be a little faster for the larger
+cpu-scale runs.
 
 ``--threads N`` (or ``MLT_THREADS=N``) changes it; ``0`` keeps torch's own default (one thread
-per core), which pays off for large CPU runs on an otherwise idle machine.
+per core), which may be faster for large CPU runs on an otherwise idle machine.
 """
 
 from __future__ import annotations
