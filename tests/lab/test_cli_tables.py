@@ -27,6 +27,9 @@ def render(width: int, draw) -> list[str]:
     lines = console.export_text().splitlines()
     # Only paths may be longer than the terminal (they are printed whole, to be copied).
     assert all(len(line) <= width for line in lines if ": /" not in line)
+    # No table is cropped at the terminal's edge: each of its lines ends with its right border.
+    table_lines = [line.rstrip() for line in lines if line.startswith(tuple("┏┃┡│├└"))]
+    assert all(line.endswith(tuple("┓┃┩│┤┘")) for line in table_lines), "\n".join(lines)
     return lines
 
 
@@ -68,7 +71,14 @@ def _result(out_dir) -> Result:
             0.116,
             True,
         ),
-        ClaimResult("fits-every-level", "train accuracy ≥ 99% at every level", "100%", 1.0, None),
+        ClaimResult(
+            "fits-every-level",
+            "the network reaches ≥ 99% training accuracy at every corruption level",
+            "100.0% (MLP 3×512) / 99.34% (MLP 1×512) train accuracy on random labels (Table 1)",
+            [0.769, 0.774, 0.825, 0.894, 0.884],
+            None,
+            "tolerance holds at cpu/paper scale; not checked at smoke",
+        ),
     ]
     return Result(
         "random-labels", "smoke", 0, {}, {}, claims, ["random_labels.png"], "", 1.0, {}, out_dir

@@ -107,15 +107,23 @@ def print_experiment(info: ExperimentInfo, console: Console) -> None:
     console.print(c)
 
 
-def verdict_table(result: Result) -> Table:
+def verdict_table(result: Result, width: int | None = None) -> Table:
+    """The claims, the paper's values, what was measured and the verdicts. With the terminal's
+    ``width``, the claim column is at least as wide as the longest claim id (ids head their
+    cells on a line of their own and are never split; statements wrap at spaces)."""
     table = Table(
         title=f"{result.experiment} · scale={result.scale} · seed={result.seed} · {result.duration_s:.1f}s"
     )
-    # The claim's id heads its cell on a line of its own; the column is at least as wide as the
-    # longest id, so ids are never split (the statement wraps at spaces).
-    table.add_column("claim", ratio=3, min_width=_widest([c.id for c in result.claims]))
-    table.add_column("paper", overflow="fold", ratio=2)
-    table.add_column("measured", overflow="fold", ratio=2)
+    widths: list[int | None] = [None, None, None]
+    if width is not None:
+        # rich ignores min_width when it shrinks ratio columns to fit, so the widths are set
+        # here: 13 columns of borders and padding, 7 for the verdict, the rest 3:2:2.
+        rest = max(width - 13 - 7, 30)
+        claim = max(_widest([c.id for c in result.claims]), rest * 3 // 7)
+        widths = [claim, (rest - claim) // 2, rest - claim - (rest - claim) // 2]
+    table.add_column("claim", ratio=None if width else 3, width=widths[0])
+    table.add_column("paper", overflow="fold", ratio=None if width else 2, width=widths[1])
+    table.add_column("measured", overflow="fold", ratio=None if width else 2, width=widths[2])
     table.add_column("verdict", no_wrap=True)
     for c in result.claims:
         verdict = c.verdict
@@ -136,7 +144,7 @@ def print_paths(console: Console, label: str, paths: Sequence[Path | str]) -> No
 
 
 def print_result(result: Result, console: Console) -> None:
-    console.print(verdict_table(result))
+    console.print(verdict_table(result, width=console.width))
     print_paths(console, "figure", result.figure_paths())
     if result.out_dir is not None:
         print_paths(console, "result", [result.out_dir / "result.json"])
