@@ -20,17 +20,17 @@ os.environ["MLT_HOME"] = SESSION_MLT_HOME
 
 PORTAL_TEST_SETTINGS = "mltheory.portal.settings_test"
 
-
-def pytest_configure(config):
-    # pytest-django finishes setting Django up after this hook (its own runs last).
-    try:
-        import django  # noqa: F401
-    except ImportError:
-        return
+# Django is set up here, at import, and only when it is installed: the portal's conftests import
+# models as they load (before any pytest_configure hook), and pytest-django, which would read
+# the settings from pyproject.toml, fails outright when Django is missing. It finishes the set-up
+# (blocking the database outside tests marked for it) in its own pytest_configure.
+try:
+    import django
+except ImportError:  # the lab alone: tests/portal/conftest.py skips the portal's tests
+    django = None
+if django is not None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", PORTAL_TEST_SETTINGS)
-    from django.conf import settings
-
-    settings.DATABASES  # noqa: B018 (loads the settings, which pytest-django then sets up)
+    django.setup()
 
 
 def pytest_unconfigure(config):

@@ -87,3 +87,18 @@ def test_without_django_the_portal_tests_are_skipped_with_the_reason(tmp_path):
     assert proc.returncode in (0, 5), proc.stdout + proc.stderr  # 5: nothing left to collect
     assert "SKIPPED" in proc.stdout and "need the portal extra" in proc.stdout
     assert "error" not in proc.stdout.lower()
+
+
+def test_a_portal_subdirectory_runs_on_its_own():
+    """Its conftest imports Django models as it loads, so Django must be set up before: by
+    tests/conftest.py (the settings are no longer in pyproject.toml)."""
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--co", "-q", "-p", "no:cacheprovider"]
+        + [str(TESTS / "portal" / "admissions")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
