@@ -15,14 +15,67 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperArgument, TyperGroup
 
 from mltheory.lab.errors import BadInput
+from mltheory.lab.threads import HELP as THREADS_HELP
 
 EXIT_OK, EXIT_CLAIM_FAILED, EXIT_BAD_INPUT, EXIT_CRASHED = 0, 1, 2, 3
 
+
+# Help that names each value (``--scale SCALE``, ``--out DIR``) instead of printing Python types
+# (``<str>``, ``<bool>``) beside every option; flags and arguments show no type at all.
+METAVARS = {
+    "set_": "FIELD=VALUE",
+    "grid": "FIELD=V1,V2,...",
+    "out": "DIR",
+    "seed": "N",
+    "seeds": "K",
+    "threads": "N",
+    "workers": "N",
+    "limit": "N",
+    "port": "N",
+    "fmt": "FORMAT",
+    "address": "ADDRESS",
+}
+
+
+def plain_help(command: Any, ctx: Any) -> Any:
+    """Give ``command``'s parameters (and its ``--help``) plain metavars, once."""
+    if command is None or getattr(command, "_plain_help", False):
+        return command
+    for param in command.params:
+        if isinstance(param, TyperArgument):
+            # The usage line names the argument already; its Python type says nothing.
+            param.display_type_rich = lambda ctx: None
+        elif param.metavar is None:
+            flag = getattr(param, "is_flag", False)
+            param.metavar = "" if flag else METAVARS.get(param.name, param.name.upper())
+    help_option = command.get_help_option(ctx)  # created once and cached by the command
+    if help_option is not None:
+        help_option.metavar = ""
+    command._plain_help = True
+    return command
+
+
+class LabGroup(TyperGroup):
+    """``mlt``: every command it resolves (any command, without a ``cls=``) gets plain help."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        return plain_help(super().get_command(ctx, cmd_name), ctx)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+
 app = typer.Typer(
+    cls=LabGroup,
     help="mltheory lab: run checked reproductions of ML-theory papers.\n\n"
-    "Exit codes: 0 completed; 1 a claim failed (with --strict); 2 bad input; 3 the experiment crashed.",
+    "Exit codes: 0 completed; 1 a claim failed (with --strict); 2 bad input; "
+    "3 the experiment crashed.",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
@@ -32,9 +85,26 @@ err_console = Console(stderr=True)
 
 
 def fail_bad_input(err: Exception) -> typer.Exit:
+    message = str(err).rstrip()
+    if not message.endswith((".", "?", "!")):
+        message += "."  # every message ends with a full stop
     # One line, never wrapped: the message names paths that must stay copyable.
-    err_console.print(f"[bold red]error:[/bold red] {err}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/bold red] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(EXIT_BAD_INPUT)
+
+
+ThreadsOption = Annotated[
+    int | None, typer.Option("--threads", help=THREADS_HELP, show_default=False)
+]
+
+
+def use_threads(threads: int | None) -> None:
+    from mltheory.lab import threads as lab_threads
+
+    try:
+        lab_threads.set_for_runs(threads)
+    except BadInput as e:
+        raise fail_bad_input(e) from None
 
 
 def print_json(data: Any) -> None:
@@ -46,98 +116,58 @@ def list_cmd(
     topic: Annotated[str | None, typer.Option(help="only experiments of this topic")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON on stdout")] = False,
 ) -> None:
-    """List every experiment: name, title, topic, paper, scales and claims."""
+    """List every experiment by topic (name, title, paper, number of claims), then any module that could not be imported, with its error."""
     from mltheory.lab import registry
+    from mltheory.lab.report import catalog_table
 
-    try:
-        exps = registry.all_experiments()
-        if topic is not None and topic not in registry.topics():
-            from mltheory.lab.errors import unknown
+    catalog = registry.catalog()
+    if topic is not None and topic not in catalog.topics():
+        from mltheory.lab.errors import unknown
 
-            raise unknown("topic", topic, registry.topics())
-    except BadInput as e:
-        raise fail_bad_input(e) from None
-    exps = [e for e in exps if topic is None or e.topic == topic]
+        raise fail_bad_input(unknown("topic", topic, catalog.topics()))
+    infos = [e for e in catalog.sorted() if topic is None or e.topic == topic]
     if as_json:
-        print_json([e.describe() for e in exps])
+        print_json([{**e.data, "missing": e.missing()} for e in infos])
+        for b in catalog.broken:  # stdout stays the list of experiments
+            err_console.print(f"broken experiment module {b.origin}: {b.error}", highlight=False)
         return
-    table = Table(title=f"{len(exps)} experiments")
-    for col in ("name", "topic", "title", "paper", "claims"):
-        table.add_column(col, overflow="fold")
-    for e in exps:
-        p = e.paper
-        table.add_row(
-            e.name,
-            e.topic,
-            e.title,
-            f"{p.authors} {p.year}" + (f" (arXiv:{p.arxiv})" if p.arxiv else ""),
-            str(len(e.claims)),
+    out_console.print(catalog_table(infos))
+    for e in infos:
+        if e.missing():
+            out_console.print(
+                f"{e.name} needs {', '.join(e.missing())}; install it with:\n"
+                f"  {registry.install_command(e.missing())}",
+                highlight=False,
+                soft_wrap=True,
+            )
+    for b in catalog.broken:
+        out_console.print(
+            f"[bold red]broken[/bold red] (cannot be imported; the others are unaffected):\n"
+            f"  {b.origin}\n  {b.error}" + (f"\n  install: {b.install}" if b.install else ""),
+            highlight=False,
+            soft_wrap=True,
         )
-    out_console.print(table)
 
 
 @app.command()
 def show(
-    name: Annotated[str, typer.Argument(help="experiment name (see `mlt list`)")],
+    name: Annotated[
+        str, typer.Argument(help="experiment name (see `mlt list`), or a .py file that defines one")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="print JSON on stdout")] = False,
 ) -> None:
     """Show an experiment: its paper, config fields (type, default, bounds), scales and claims."""
     from mltheory.lab import registry
+    from mltheory.lab.report import print_experiment
 
     try:
-        exp = registry.get(name)
+        info = registry.info(name)
     except BadInput as e:
         raise fail_bad_input(e) from None
-    fields = []
-    for fname, info in exp.config.model_fields.items():
-        bounds = {}
-        for m in info.metadata:
-            for attr in ("ge", "gt", "le", "lt"):
-                if getattr(m, attr, None) is not None:
-                    bounds[attr] = getattr(m, attr)
-        ann = info.annotation
-        fields.append(
-            {
-                "name": fname,
-                "type": getattr(ann, "__name__", str(ann).replace("typing.", "")),
-                "default": info.default,
-                "bounds": bounds,
-                "description": info.description or "",
-            }
-        )
-    data = {**exp.describe(), "config": fields, "scale_overrides": exp.scales, "doc": exp.doc}
     if as_json:
-        print_json(data)
+        print_json(info.data)
         return
-    p = exp.paper
-    out_console.print(f"[bold]{exp.name}[/bold] — {exp.title}")
-    out_console.print(
-        f"{p.authors} ({p.year}). {p.title}. {p.url or ''}\nreproduces: {p.reproduces}\n"
-    )
-    t = Table(title="config")
-    for col in ("field", "type", "default", "bounds", "description"):
-        t.add_column(col, overflow="fold")
-    for f in fields:
-        t.add_row(
-            f["name"],
-            f["type"],
-            repr(f["default"]),
-            ", ".join(f"{k} {v}" for k, v in f["bounds"].items()),
-            f["description"],
-        )
-    out_console.print(t)
-    s = Table(title="scales (overrides of the defaults; cpu is the default scale)")
-    s.add_column("scale")
-    s.add_column("overrides", overflow="fold")
-    for scale, ov in exp.scales.items():
-        s.add_row(scale, ", ".join(f"{k}={v}" for k, v in ov.items()) or "(defaults)")
-    out_console.print(s)
-    c = Table(title="claims")
-    for col in ("id", "statement", "paper", "checked at"):
-        c.add_column(col, overflow="fold")
-    for cl in exp.claims:
-        c.add_row(cl.id, cl.statement, cl.paper_value, ", ".join(cl.scales))
-    out_console.print(c)
+    print_experiment(info, out_console)
 
 
 def _overrides(sets: list[str] | None) -> dict[str, Any]:
@@ -151,10 +181,15 @@ def _overrides(sets: list[str] | None) -> dict[str, Any]:
     epilog="Examples:\n\n"
     "mlt run min-norm --scale smoke\n\n"
     "mlt run deep-double-descent --seed 1 --set label_noise=0.2 --out runs/ddd\n\n"
-    "mlt show NAME lists the fields --set accepts, with their types and bounds.",
+    "mlt run path/to/my_experiment.py --scale smoke   (a file of your own)\n\n"
+    "mlt show NAME lists the fields --set accepts, with their types and bounds.\n\n"
+    "Threads: one by default; --threads 0 (or MLT_THREADS=0) gives torch's default.",
 )
 def run_cmd(
-    name: Annotated[str, typer.Argument(help="experiment name (see `mlt list`)")],
+    name: Annotated[
+        str,
+        typer.Argument(help="experiment name (see `mlt list`), or a .py file that defines one"),
+    ],
     scale: Annotated[
         str, typer.Option(help="smoke (seconds), cpu (minutes on a laptop), paper (GPU)")
     ] = "cpu",
@@ -200,8 +235,10 @@ def run_cmd(
             "parameter count and estimated memory and time on CPU and GPU",
         ),
     ] = False,
+    threads: ThreadsOption = None,
 ) -> None:
     """Run one experiment, check its claims, write DIR/result.json, metrics.jsonl and figures."""
+    use_threads(threads)
     from mltheory.lab import runner
     from mltheory.lab.report import print_result
 
@@ -309,8 +346,10 @@ def reproduce(
         int | None,
         typer.Option(help="run seeds 0..K-1 of every experiment; report pass rates over seeds"),
     ] = None,
+    threads: ThreadsOption = None,
 ) -> None:
     """Run the catalog (or one topic) and write DIR/summary.json and a self-contained DIR/report.html."""
+    use_threads(threads)
     from mltheory.lab.reproduce import reproduce_catalog
 
     try:
@@ -389,9 +428,12 @@ def sweep(
         ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress output")] = False,
+    threads: ThreadsOption = None,
 ) -> None:
-    """Run an experiment over a grid of config values × seeds; write DIR/sweep.json (mean, std,
-    min, max per grid point) and one figure per metric. Exit 3 if a cell crashed."""
+    """Run an experiment over a grid of config values × seeds: DIR/sweep.json and figures.
+
+    DIR/sweep.json holds the mean, std, min and max of every metric per grid point; one figure per metric plots it against each swept field. Exit 3 if a cell crashed."""
+    use_threads(threads)
     from mltheory.lab import sweep as sweeps
 
     try:
@@ -479,7 +521,7 @@ def report(
         from mltheory.lab.reproduce import write_report
 
         html_path = write_report(path)
-        out_console.print(f"report: {html_path}")
+        out_console.print(f"report: {html_path}", highlight=False, soft_wrap=True)
         return
     if not (path / "result.json").exists():
         raise fail_bad_input(
@@ -512,15 +554,25 @@ def runs(
     if as_json:
         print_json(rows)
         return
-    t = Table(title="runs")
-    for col in ("started", "experiment", "scale", "seed", "status", "pass/fail", "dir"):
-        t.add_column(col, overflow="fold")
-    for r in rows:
+    t = Table(title="runs (newest first; their directories below the table)")
+    t.add_column("#", justify="right", no_wrap=True)
+    for col in ("started (UTC)", "experiment", "scale", "seed", "status", "pass/fail"):
+        t.add_column(col, no_wrap=col != "status")
+    for i, r in enumerate(rows, 1):
         pf = "" if r["claims_passed"] is None else f"{r['claims_passed']}/{r['claims_failed']}"
         t.add_row(
-            r["started"], r["experiment"], r["scale"], str(r["seed"]), r["status"], pf, r["dir"]
+            str(i),
+            r["started"][:16].replace("T", " "),  # to the minute (UTC), as it fits 80 columns
+            r["experiment"],
+            r["scale"],
+            str(r["seed"]),
+            r["status"],
+            pf,
         )
     out_console.print(t)
+    # Directories on lines of their own, never wrapped, so that they can be copied.
+    for i, r in enumerate(rows, 1):
+        out_console.print(f"{i:>3}  {r['dir']}", highlight=False, soft_wrap=True)
 
 
 PORTAL_ACTIONS = ("demo", "createstaff")

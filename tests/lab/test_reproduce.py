@@ -21,6 +21,9 @@ def test_reproduce_records_crashes_goes_on_and_skips_finished(tmp_path):
     assert by_name["test-crash"]["status"] == "error"
     assert "deliberate failure in test-crash" in by_name["test-crash"]["error"]
     assert by_name["test-train"]["status"] == "completed"
+    tally = " ".join(res.stdout.split())
+    assert "1/2 experiments completed at smoke scale; claims: 1 PASS, 0 FAIL" in tally
+    assert "errors: test-crash." in tally
     report = (out / "report.html").read_text()
     assert "data:image/png;base64," in report  # figures embedded: the report is self-contained
     assert "Traceback" in report

@@ -11,7 +11,13 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.utils import timezone
+
+# Without the portal extra (`pip install -e ".[dev]"`), skip the portal's tests with the reason.
+pytest.importorskip(
+    "django", reason="the portal's tests need the portal extra: pip install -e '.[portal,dev]'"
+)
+
+from django.utils import timezone  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -27,6 +27,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from mltheory.lab import threads
 from mltheory.lab.errors import BadInput
 
 K = TypeVar("K")
@@ -110,6 +111,7 @@ class RunContext:
         scale: str = "cpu",
         checkpoint_every_s: float | None = None,
     ) -> None:
+        threads.apply()  # one thread unless asked otherwise (see mltheory.lab.threads)
         self.out_dir = Path(out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.seed = seed
@@ -158,7 +160,8 @@ class RunContext:
     def progress_bar(self, total: int, description: str) -> Iterator[Callable[..., None]]:
         """A progress bar on stderr; call the yielded ``advance(n=1)`` to move it. Bars nest
         (phases → training steps) in one live display. Silent with ``quiet``."""
-        if self.quiet:
+        if self.quiet or not self.console.is_terminal:
+            # Not a terminal (a pipe, a log file): a live bar would only leave blank lines.
             yield lambda n=1: None
             return
         if self._progress is None:
@@ -293,7 +296,10 @@ class RunContext:
     # --- figures ----------------------------------------------------------------------------
     def save_figure(self, fig: Any, name: str) -> str:
         """Save a matplotlib figure as ``name.png`` in the run directory; returns the relative path."""
+        from mltheory.lab.figures import mark_scale
+
         rel = f"{name}.png"
+        mark_scale(fig, self.scale)  # a smoke-scale figure says so in its title
         fig.savefig(self.out_dir / rel, dpi=120, bbox_inches="tight")
         if rel not in self.figures:
             self.figures.append(rel)

@@ -15,8 +15,8 @@ def closest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
 
 
 def unknown(kind: str, word: str, choices: Iterable[str]) -> BadInput:
-    """``unknown experiment 'min_norm'; did you mean: min-norm? Known: ...``"""
+    """``unknown experiment 'min_norm' (did you mean: min-norm?); allowed: a, b, c.``"""
     choices = sorted(choices)
     near = closest(word, choices)
-    hint = f"; did you mean: {', '.join(near)}?" if near else ""
-    return BadInput(f"unknown {kind} {word!r}{hint} Allowed: {', '.join(choices)}")
+    hint = f" (did you mean: {', '.join(near)}?)" if near else ""
+    return BadInput(f"unknown {kind} {word!r}{hint}; allowed: {', '.join(choices)}.")

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from mltheory.lab.registry import ExperimentInfo
     from mltheory.lab.runner import Result
 
 VERDICT_STYLE = {"PASS": "bold green", "FAIL": "bold red", "n/a": "dim"}
@@ -26,19 +27,109 @@ def format_measured(value: Any) -> str:
     return str(value)
 
 
-def verdict_table(result: Result) -> Table:
+def _widest(words: Sequence[str]) -> int:
+    """The width a column needs so that none of ``words`` (names, ids) is split across lines."""
+    return max((len(w) for w in words), default=0)
+
+
+def short_citation(paper: dict[str, Any]) -> str:
+    """``Zhang et al. 2017`` from the paper's comma-separated authors and year."""
+    authors = [a.strip() for a in paper["authors"].split(",") if a.strip()]
+    who = f"{authors[0]} et al." if len(authors) > 2 else " and ".join(authors)
+    return f"{who} {paper['year']}"
+
+
+def catalog_table(infos: Sequence[ExperimentInfo]) -> Table:
+    """``mlt list``: one row per experiment. Names and topics are never split across lines (at
+    80 columns the title wraps at spaces instead)."""
+    table = Table(title=f"{len(infos)} experiments, by topic", title_justify="left")
+    table.add_column("name", no_wrap=True, min_width=_widest([e.name for e in infos]))
+    table.add_column("title", ratio=1)
+    table.add_column("paper", no_wrap=True)
+    table.add_column("claims", justify="right", no_wrap=True)
+    topic = None
+    for e in infos:  # sorted by topic: each topic opens a section headed by its name
+        if e.topic != topic:
+            if topic is not None:
+                table.add_section()
+            table.add_row(f"[bold]{e.topic}[/bold]", style="italic")
+            topic = e.topic
+        table.add_row(
+            e.name, e.data["title"], short_citation(e.data["paper"]), str(len(e.data["claims"]))
+        )
+    return table
+
+
+BOUND_SYMBOLS = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
+
+
+def print_experiment(info: ExperimentInfo, console: Console) -> None:
+    """``mlt show``: the paper, config fields, scales and claims of one experiment."""
+    d = info.data
+    p = d["paper"]
+    console.print(f"[bold]{d['name']}[/bold] — {d['title']}")
+    console.print(f"{p['authors']} ({p['year']}). {p['title']}.", highlight=False)
+    if p.get("url"):
+        console.print(p["url"], soft_wrap=True, highlight=False)
+    console.print(f"reproduces: {p['reproduces']}", highlight=False)
+    if d.get("requires"):
+        console.print(f"requires: {', '.join(d['requires'])}", highlight=False)
+    console.print()
+    fields = d["config"]
+    t = Table(title="config", title_justify="left")
+    t.add_column("field", no_wrap=True, min_width=_widest([f["name"] for f in fields]))
+    t.add_column("type", no_wrap=True)
+    t.add_column("default", overflow="fold")
+    t.add_column("bounds", no_wrap=True)
+    t.add_column("description", ratio=1)
+    for f in fields:
+        t.add_row(
+            f["name"],
+            f["type"],
+            repr(f["default"]) if isinstance(f["default"], str) else str(f["default"]),
+            ", ".join(f"{BOUND_SYMBOLS[k]} {v}" for k, v in f["bounds"].items()),
+            f["description"],
+        )
+    console.print(t)
+    s = Table(title="scales (cpu is the default)", title_justify="left")
+    s.add_column("scale", no_wrap=True)
+    s.add_column("overrides of the config's defaults", ratio=1)
+    for scale, ov in d["scale_overrides"].items():
+        s.add_row(scale, ", ".join(f"{k}={v}" for k, v in ov.items()) or "(defaults)")
+    console.print(s)
+    c = Table(title="claims", title_justify="left")
+    c.add_column("id", no_wrap=True, min_width=_widest([cl["id"] for cl in d["claims"]]))
+    c.add_column("statement", ratio=3)
+    c.add_column("paper", ratio=2)
+    c.add_column("checked at", min_width=5)
+    for cl in d["claims"]:
+        c.add_row(cl["id"], cl["statement"], cl["paper_value"], ", ".join(cl["scales"]))
+    console.print(c)
+
+
+def verdict_table(result: Result, width: int | None = None) -> Table:
+    """The claims, the paper's values, what was measured and the verdicts. With the terminal's
+    ``width``, the claim column is at least as wide as the longest claim id (ids head their
+    cells on a line of their own and are never split; statements wrap at spaces)."""
     table = Table(
         title=f"{result.experiment} · scale={result.scale} · seed={result.seed} · {result.duration_s:.1f}s"
     )
-    table.add_column("claim", overflow="fold", ratio=3)
-    table.add_column("paper", overflow="fold", ratio=2)
-    table.add_column("measured", overflow="fold", ratio=2)
+    widths: list[int | None] = [None, None, None]
+    if width is not None:
+        # rich ignores min_width when it shrinks ratio columns to fit, so the widths are set
+        # here: 13 columns of borders and padding, 7 for the verdict, the rest 3:2:2.
+        rest = max(width - 13 - 7, 30)
+        claim = max(_widest([c.id for c in result.claims]), rest * 3 // 7)
+        widths = [claim, (rest - claim) // 2, rest - claim - (rest - claim) // 2]
+    table.add_column("claim", ratio=None if width else 3, width=widths[0])
+    table.add_column("paper", overflow="fold", ratio=None if width else 2, width=widths[1])
+    table.add_column("measured", overflow="fold", ratio=None if width else 2, width=widths[2])
     table.add_column("verdict", no_wrap=True)
     for c in result.claims:
         verdict = c.verdict
         measured = format_measured(c.measured) + (f"\n[dim]{c.note}[/dim]" if c.note else "")
         table.add_row(
-            f"[bold]{c.id}[/bold]: {c.statement}",
+            f"[bold]{c.id}[/bold]\n{c.statement}",
             c.paper_value,
             measured,
             f"[{VERDICT_STYLE[verdict]}]{verdict}[/]",
@@ -46,12 +137,17 @@ def verdict_table(result: Result) -> Table:
     return table
 
 
+def print_paths(console: Console, label: str, paths: Sequence[Path | str]) -> None:
+    """Paths on lines of their own, never wrapped (``soft_wrap``), so they can be copied."""
+    for p in paths:
+        console.print(f"{label}: {p}", soft_wrap=True, highlight=False)
+
+
 def print_result(result: Result, console: Console) -> None:
-    console.print(verdict_table(result))
-    for p in result.figure_paths():
-        console.print(f"figure: {p}")
+    console.print(verdict_table(result, width=console.width))
+    print_paths(console, "figure", result.figure_paths())
     if result.out_dir is not None:
-        console.print(f"result: {result.out_dir / 'result.json'}")
+        print_paths(console, "result", [result.out_dir / "result.json"])
 
 
 def result_markdown(result: Result) -> str:

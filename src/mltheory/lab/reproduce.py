@@ -19,7 +19,7 @@ from rich.console import Console
 from mltheory.lab import registry, runner
 from mltheory.lab.errors import BadInput, unknown
 from mltheory.lab.output_dir import check_out_path, make_out_dir
-from mltheory.lab.report import catalog_html, print_result
+from mltheory.lab.report import catalog_html, print_paths, print_result
 from mltheory.lab.spec import SCALE_NAMES
 from mltheory.lab.store import RESULT_FILE, read_json, write_json_atomic
 
@@ -48,7 +48,9 @@ def reproduce_catalog(
         if seed != 0:
             raise BadInput("--seed and --seeds together: --seeds K runs seeds 0..K-1; give one")
         return _reproduce_over_seeds(scale, topic, Path(out), seeds, device, quiet, console)
-    exps = [e for e in registry.all_experiments() if topic is None or e.topic == topic]
+    # Catalog entries, not imported modules: an experiment whose package is missing or whose
+    # module is broken becomes an error entry (with the pip command) and the others still run.
+    exps = [e for e in registry.catalog().sorted() if topic is None or e.topic == topic]
     out = check_out_path(out)
     make_out_dir(out)
     summary_path = out / SUMMARY_FILE
@@ -90,7 +92,9 @@ def reproduce_catalog(
                 print_result(result, console)
         _write(out, entries, scale, seed=seed)
     summary = _write(out, entries, scale, seed=seed)
-    console.print(f"summary: {summary_path}\nreport: {out / REPORT_FILE}")
+    console.print(tally(summary), highlight=False)
+    print_paths(console, "summary", [summary_path])
+    print_paths(console, "report", [out / REPORT_FILE])
     return summary
 
 
@@ -127,7 +131,9 @@ def _reproduce_over_seeds(
                 verdicts.print_seeds(result, console)
         _write(out, entries, scale, seeds)
     summary = _write(out, entries, scale, seeds)
-    console.print(f"summary: {out / SUMMARY_FILE}\nreport: {out / REPORT_FILE}")
+    console.print(tally(summary), highlight=False)
+    print_paths(console, "summary", [out / SUMMARY_FILE])
+    print_paths(console, "report", [out / REPORT_FILE])
     return summary
 
 
@@ -147,6 +153,24 @@ def _seeds_entry(name: str, run_dir: Path, result: dict[str, Any]) -> dict[str, 
         "not_checked": sum(c["checked"] == 0 for c in result["claims"]),
         "claims": result["claims"],
     }
+
+
+def tally(summary: dict[str, Any]) -> str:
+    """One line for the whole reproduction: experiments completed, claims passed and failed."""
+    exps = summary["experiments"]
+    done = sum(e["status"] == "completed" for e in exps)
+    passed = sum(e.get("passed", 0) for e in exps)
+    failed = sum(e.get("failed", 0) for e in exps)
+    unchecked = sum(e.get("not_checked", 0) for e in exps)
+    errors = [e["name"] for e in exps if e["status"] != "completed"]
+    line = (
+        f"{done}/{len(exps)} experiments completed at {summary['scale']} scale; "
+        f"claims: {passed} PASS, {failed} FAIL"
+        + (f", {unchecked} not checked at this scale" if unchecked else "")
+    )
+    if errors:
+        line += f"; errors: {', '.join(errors)}"
+    return line + "."
 
 
 def _finished(run_dir: Path, scale: str, seed: int) -> runner.Result | None:
@@ -239,7 +263,7 @@ def write_report(out: str | Path) -> Path:
             else None
         )
         try:
-            paper = registry.get(e["name"]).paper.as_dict()
+            paper = registry.info(e["name"]).data["paper"]
         except BadInput:
             paper = None
         items.append({**e, "result": result, "paper": paper})

@@ -126,6 +126,9 @@ class Experiment:
     fn: Callable[..., dict[str, Any]]
     module: str = ""
     lectures: tuple[str, ...] = field(default_factory=tuple)
+    # Distributions (pip names) the module imports beyond the lab's own dependencies, e.g.
+    # ("opacus",): `mlt run` checks them before importing the module and names the pip command.
+    requires: tuple[str, ...] = ()
     # Optional population runner for sweeps: ``run_batch(cfgs, seeds, ctx) -> [metrics, ...]``
     # runs several cells at once. Cells may be batched together when their configs differ only
     # in ``batch_fields`` (and the seed); each cell's metrics are checked against the claims
@@ -218,6 +221,7 @@ def experiment(
     scales: dict[str, dict[str, Any]],
     claims: list[Claim],
     lectures: tuple[str, ...] = (),
+    requires: tuple[str, ...] = (),
     batch_fields: tuple[str, ...] = (),
     run_batch: Callable[..., list[dict[str, Any]]] | None = None,
     inner_axis: Any = None,
@@ -240,6 +244,7 @@ def experiment(
                 fn=fn,
                 module=fn.__module__,
                 lectures=lectures,
+                requires=tuple(requires),
                 batch_fields=batch_fields,
                 run_batch=run_batch,
                 inner_axis=inner_axis,

@@ -1029,10 +1029,11 @@ def print_summary(summary: dict[str, Any], out: Path, console: Console) -> None:
         console.print(
             f"[red]crashed[/red] {e['cell']}: {e['error']} ({out / e['traceback_file']})",
             highlight=False,
+            soft_wrap=True,  # paths whole, to be copied
         )
     for f in summary["figures"]:
-        console.print(f"figure: {out / f}", highlight=False)
-    console.print(f"sweep: {out / SWEEP_FILE}", highlight=False)
+        console.print(f"figure: {out / f}", highlight=False, soft_wrap=True)
+    console.print(f"sweep: {out / SWEEP_FILE}", highlight=False, soft_wrap=True)
 
 
 def _mean_std(s: dict[str, Any]) -> str:

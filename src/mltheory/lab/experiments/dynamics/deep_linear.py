@@ -54,12 +54,11 @@ import math
 
 import numpy as np
 import torch
-from matplotlib.ticker import ScalarFormatter
 from pydantic import Field, field_validator, model_validator
 
 from mltheory.lab.context import RunContext
 from mltheory.lab.engine import TrainState, train_loop
-from mltheory.lab.figures import new_figure
+from mltheory.lab.figures import new_figure, readable_log_axis
 from mltheory.lab.nn import DeepLinear
 from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
 
@@ -300,9 +299,9 @@ def run(cfg: Config, ctx: RunContext) -> dict:
         ylabel="time to reach s/2  (t/τ)",
         title=f"time scaling: log-log slope {slope:.3f}",
     )
-    for axis in (ax2.xaxis, ax2.yaxis):
-        axis.set_major_formatter(ScalarFormatter())
-        axis.set_minor_formatter(ScalarFormatter())
+    # Plain numbers, and few enough of them not to collide (minor labels "8 9 10" did).
+    readable_log_axis(ax2, "x")
+    readable_log_axis(ax2, "y")
     ax2.legend(fontsize=7)
     ctx.save_figure(fig, "deep_linear")
 

@@ -53,7 +53,7 @@ from pydantic import Field, field_validator, model_validator
 from mltheory.lab.context import RunContext
 from mltheory.lab.data.synthetic import random_support, sparse_parity
 from mltheory.lab.engine import TrainState, supervised_step, train_loop
-from mltheory.lab.figures import new_figure
+from mltheory.lab.figures import new_figure, readable_log_axis
 from mltheory.lab.nn import MLP
 from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
 
@@ -341,6 +341,7 @@ def _plot(cfg, ctx, by_n, median_steps, slope, intercept) -> None:
                 lw=1,
                 label=f"n={n}" if r == 0 else None,
             )
+    readable_log_axis(ax_curve, "x")  # default minor labels (2×10¹ 3×10¹ …) overlap
     ax_curve.axhline(0.5, color="gray", ls=":", lw=1)
     ax_curve.axhline(cfg.learned_acc, color="k", ls="--", lw=1, label=f"{cfg.learned_acc:.0%}")
     ax_curve.set(
@@ -368,6 +369,7 @@ def _plot(cfg, ctx, by_n, median_steps, slope, intercept) -> None:
             lw=1,
             label=f"n^{cfg.k} (k, reference)",
         )
+    readable_log_axis(ax_scale, "y")
     ax_scale.set(xlabel="n", ylabel=f"steps to {cfg.learned_acc:.0%}", title="time to learn vs n")
     ax_scale.set_xticks(ns, [str(n) for n in ns], minor=False)
     ax_scale.set_xticks([], minor=True)
