@@ -150,6 +150,11 @@ def portal(db, settings, tmp_path):
     )
     subscriber = Subscriber.objects.create(email="reader@example.edu", confirmed_at=now)
     verify = verification_path(student).strip("/").split("/")
+    from mltheory.portal.compute import queue as compute_queue
+
+    run = compute_queue.submit(
+        student, experiment="min-norm", scale="smoke", seeds=[0], overrides={}, queue="cpu"
+    )
     return {
         "users": {"anonymous": None, "applicant": student, "staff": staff},
         "kwargs": {
@@ -188,6 +193,17 @@ def portal(db, settings, tmp_path):
             "courses:lecture_slides": {"pk": lecture.pk},
             "courses:assignment_pdf": {"pk": assignment.pk},
             "courses:submission_file": {"pk": submission.pk},
+            "compute:experiments": {},
+            "compute:gallery": {},
+            "compute:submit": {"name": "min-norm"},
+            "compute:upload": {},
+            "compute:my_runs": {},
+            "compute:my_runs_status": {},
+            "compute:run": {"pk": run.pk},
+            "compute:run_status": {"pk": run.pk},
+            "compute:run_file": {"pk": run.pk, "path": "seed-0/fig.png"},
+            "compute:cancel": {"pk": run.pk},
+            "compute:rerun": {"pk": run.pk},
         },
     }
 
