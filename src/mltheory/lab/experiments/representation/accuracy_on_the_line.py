@@ -128,6 +128,7 @@ SCALES = {
 }
 
 MIN_R2 = 0.9
+TICKS = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99]
 Z = 1.96
 MIN_DROP_FRACTION = 0.8
 
@@ -299,11 +300,12 @@ def _plot(cfg: Config, ctx: RunContext, m: dict, fit: dict) -> None:
     markers = dict(zip(cfg.widths, "os^Dv<>p", strict=False))
     sizes = {n: 20 + 60 * i for i, n in enumerate(cfg.n_trains)}
     steps = np.asarray(m["steps"])
+    points = None
     for w in cfg.widths:
         for n in cfg.n_trains:
             sel = (np.asarray(m["width"]) == w) & (np.asarray(m["n_train"]) == n)
             for ax, xs, ys in [(ax_probit, px, py), (ax_linear, acc_id, acc_shift)]:
-                ax.scatter(
+                points = ax.scatter(
                     xs[sel],
                     ys[sel],
                     c=np.log(steps[sel]),
@@ -324,7 +326,7 @@ def _plot(cfg: Config, ctx: RunContext, m: dict, fit: dict) -> None:
         color="tab:red",
         label=f"fit: slope {fit['slope']:.2f}, R² {fit['r2']:.3f}",
     )
-    ticks = [0.1, 0.2, 0.4, 0.6, 0.8, 0.9, 0.95]
+    ticks = [t for t in TICKS if lo <= stats.norm.ppf(t) <= hi]
     for ax_set in (ax_probit.set_xticks, ax_probit.set_yticks):
         ax_set(stats.norm.ppf(ticks), [f"{t:.0%}" for t in ticks])
     ax_probit.set(
@@ -335,13 +337,11 @@ def _plot(cfg: Config, ctx: RunContext, m: dict, fit: dict) -> None:
         title=f"{m['n_models']} models (marker: width, size: data, colour: steps)",
     )
     ax_probit.legend(fontsize=8, loc="upper left")
-    line = np.linspace(0, 1, 100)
-    ax_linear.plot(line, line, color="gray", ls="--", label="y = x")
-    eps_id = 0.5 / m["n_test_id"]
-    curve = stats.norm.cdf(
-        fit["slope"] * stats.norm.ppf(np.clip(line, eps_id, 1 - eps_id)) + fit["intercept"]
-    )
-    ax_linear.plot(line, curve, color="tab:red", label="probit fit, mapped back")
+    ax_linear.plot([0, 1], [0, 1], color="gray", ls="--", label="y = x")
+    # The fit mapped back over the measured range only: extrapolated, a probit line means little.
+    span = np.linspace(acc_id.min(), acc_id.max(), 100)
+    curve = stats.norm.cdf(fit["slope"] * stats.norm.ppf(span) + fit["intercept"])
+    ax_linear.plot(span, curve, color="tab:red", label="probit fit, mapped back")
     ax_linear.set(
         xlim=(0, 1),
         ylim=(0, 1),
@@ -350,6 +350,8 @@ def _plot(cfg: Config, ctx: RunContext, m: dict, fit: dict) -> None:
         title="the same, linear axes",
     )
     ax_linear.legend(fontsize=8, loc="upper left")
+    bar = fig.colorbar(points, ax=ax_linear, label="SGD steps")
+    bar.set_ticks([math.log(n) for n in cfg.lengths], labels=[str(n) for n in cfg.lengths])
     fig.suptitle(
         "MNIST-1D → re-generated with wider shear/scale/noise "
         f"(shear {cfg.shifted_shear_scale:g}, scale {cfg.shifted_scale_coeff:g}, "
