@@ -13,7 +13,15 @@ from mltheory.lab.experiments.representation import contrastive_probe as cp
 
 
 @pytest.fixture(scope="module")
-def smoke_result(tmp_path_factory):
+def cache_in_tmp(tmp_path_factory):
+    # MNIST-1D is generated and cached: keep it out of the user's cache.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
+@pytest.fixture(scope="module")
+def smoke_result(cache_in_tmp, tmp_path_factory):
     return runner.run("contrastive-probe", scale="smoke", seed=0, out=tmp_path_factory.mktemp("cp"))
 
 

@@ -30,7 +30,16 @@ Scales (2-core laptop CPU unless noted):
     cpu    3000 contrastive steps, batch 256
     paper  20000 steps, batch 512, encoder 40→1024→256
 
-Measured: see below (cpu runs on seeds 0, 1, 2).
+Measured (cpu scale, 2-core x86_64 CPU shared with several other jobs, load average ~12,
+``OMP_NUM_THREADS=1``, 2026-11-29): all 4 claims PASS on seeds 0, 1, 2. Probe test accuracy
+after 3000 contrastive steps 0.590 / 0.574 / 0.587 (seeds 0/1/2), against 0.330 on the raw
+inputs and 0.440 / 0.449 / 0.469 on the untrained encoder; supervised training of the same
+encoder 0.752 / 0.690 / 0.715, so the probe closes 62% / 68% / 67% of the raw-to-supervised
+gap (SimCLR at ImageNet scale closes all of it; this is a small MLP after 3000 steps, and the
+probe was still improving). Probe generalization gap 5.8 / 7.5 / 7.0 points; RRR terms at
+η = 5%: robustness 0.9 / 0.7 / 0.0, rationality −2.6 / +3.0 / +3.2 (envelope ≈ 7.6: only
+~180 noised points, so this check can only catch a large rationality gap), memorization 7.7 /
+3.2 / 4.2 points. 38–79 s wall per seed (25–27 s of CPU time); smoke ~6 s of CPU time.
 Command: ``mlt run contrastive-probe --scale cpu --seed S`` for S in 0, 1, 2
 """
 
@@ -346,5 +355,5 @@ def _plot(cfg: Config, ctx: RunContext, m: dict) -> None:
         ylim=(0, 1),
         title=f"MNIST-1D, NT-Xent τ={cfg.temperature:g}, batch {cfg.batch_size}",
     )
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="center right")
     ctx.save_figure(fig, "contrastive_probe")
