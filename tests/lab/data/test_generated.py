@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -45,3 +46,15 @@ def test_sparse_parity_labels_are_the_product_of_the_support():
     assert set(x.unique().tolist()) == {-1.0, 1.0}
     assert torch.equal(y, x[:, support[0]] * x[:, support[1]] * x[:, support[2]])
     assert abs(y.mean().item()) < 0.2  # balanced
+
+
+def test_mnist1d_generator_parameters_make_a_shifted_collection(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    base = load_mnist1d(num_samples=300)
+    shifted = load_mnist1d(num_samples=300, shear_scale=1.5, corr_noise_scale=0.6)
+    # Same seed, same labels in the same order; other nuisances, so other signals.
+    assert torch.equal(base.y_train, shifted.y_train)
+    assert not torch.allclose(base.x_train, shifted.x_train)
+    assert len(list(tmp_path.rglob("mnist1d-*.npz"))) == 2  # cached under separate keys
+    with pytest.raises(ValueError, match="unknown MNIST-1D generator parameters.*'padding'"):
+        load_mnist1d(num_samples=300, padding=3)

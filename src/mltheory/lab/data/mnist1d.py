@@ -22,14 +22,36 @@ def cache_dir() -> Path:
     return d
 
 
+# The generator's nuisance parameters that may be changed to make a shifted version of the data
+# set (same templates, same process, other spread of its transformations and noise).
+GENERATOR_PARAMS = (
+    "scale_coeff",
+    "max_translation",
+    "corr_noise_scale",
+    "iid_noise_scale",
+    "shear_scale",
+)
+
+
 def load_mnist1d(
-    num_samples: int = 5000, train_split: float = 0.8, seed: int = 42
+    num_samples: int = 5000, train_split: float = 0.8, seed: int = 42, **generator: float
 ) -> ClassificationData:
-    """MNIST-1D: 40-dimensional 1-D signals of the 10 digits (defaults: the paper's 4000/1000 split)."""
+    """MNIST-1D: 40-dimensional 1-D signals of the 10 digits (defaults: the paper's 4000/1000 split).
+
+    ``generator`` overrides the package's nuisance parameters (:data:`GENERATOR_PARAMS`, e.g.
+    ``shear_scale=1.2``): the same digits drawn with another spread of shear, scale, translation
+    or noise, a natural distribution shift of the data set."""
     from mnist1d.data import get_dataset_args, make_dataset
 
+    unknown = sorted(set(generator) - set(GENERATOR_PARAMS))
+    if unknown:
+        raise ValueError(
+            f"unknown MNIST-1D generator parameters {unknown}; allowed: {GENERATOR_PARAMS}"
+        )
     args = get_dataset_args()
     args.num_samples, args.train_split, args.seed = num_samples, train_split, seed
+    for name, value in generator.items():
+        setattr(args, name, type(getattr(args, name))(value))
     key = hashlib.sha1(json.dumps(sorted(vars(args).items()), default=str).encode()).hexdigest()[
         :12
     ]
