@@ -75,11 +75,17 @@ class ExperimentConfig(BaseModel):
 # does); a model validator refuses more with the estimate in its message (see ``refuse_over_budget``).
 MEMORY_LIMIT_BYTES = 16 * 2**30
 FLOP_LIMIT = 1e16  # about a day of a laptop CPU; hours on a GPU
+# Iterations of a Python-level loop (optimizer steps, trials): each costs far more than its
+# arithmetic when the models are small, so tiny models with huge step counts are bounded too.
+LOOP_LIMIT = 30_000_000
 
 
-def refuse_over_budget(what: str, memory_bytes: float = 0.0, flops: float = 0.0) -> None:
-    """Raise ``ValueError`` (bad input, exit 2) when a config's estimated memory or arithmetic
-    exceeds what any scale of the lab is meant to ask for; ``what`` says how it was estimated."""
+def refuse_over_budget(
+    what: str, memory_bytes: float = 0.0, flops: float = 0.0, loop_steps: float = 0.0
+) -> None:
+    """Raise ``ValueError`` (bad input, exit 2) when a config's estimated memory, arithmetic or
+    loop iterations exceed what any scale of the lab is meant to ask for; ``what`` says what
+    was estimated."""
     if memory_bytes > MEMORY_LIMIT_BYTES:
         raise ValueError(
             f"{what} needs about {memory_bytes / 2**30:.3g} GiB of memory at once; the limit is "
@@ -88,6 +94,11 @@ def refuse_over_budget(what: str, memory_bytes: float = 0.0, flops: float = 0.0)
     if flops > FLOP_LIMIT:
         raise ValueError(
             f"{what} needs about {flops:.2g} floating-point operations; the limit is {FLOP_LIMIT:.0g}"
+        )
+    if loop_steps > LOOP_LIMIT:
+        raise ValueError(
+            f"{what} runs about {loop_steps:.2g} loop iterations (steps × runs); the limit is "
+            f"{LOOP_LIMIT:.0g}"
         )
 
 

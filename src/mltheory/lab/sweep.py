@@ -148,6 +148,9 @@ def parse_field_value(exp: Experiment, key: str, raw: str) -> Any:
         raise BadInput(f"--grid {key}: {raw!r} is not allowed: {problem}{allowed}") from None
 
 
+MAX_SEEDS = 1000  # seeds 0..K−1 per grid point; more is a mistake, not a sweep
+
+
 def cell_slug(point: Point, seed: int) -> str:
     """A readable, filesystem-safe directory name: ``n=10_noise_std=0.5_seed=0``."""
     parts = []
@@ -194,8 +197,8 @@ def prepare_sweep(
         except ImportError:
             raise BadInput("--executor ray needs Ray: pip install 'mltheory[ray]'") from None
         _check_reachable(address or os.environ.get("RAY_ADDRESS") or "auto")
-    if seeds < 1:
-        raise BadInput(f"--seeds must be at least 1, got {seeds}")
+    if not 1 <= seeds <= MAX_SEEDS:
+        raise BadInput(f"--seeds must be from 1 to {MAX_SEEDS}, got {seeds}")
     fixed_values = (
         dict(fixed) if isinstance(fixed, dict) else dict(runner.parse_override(s) for s in fixed)
     )

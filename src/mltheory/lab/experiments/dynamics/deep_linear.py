@@ -65,6 +65,9 @@ PAPER = Paper(
 )
 
 
+MAX_STEPS = 1_000_000  # about 10 minutes of small float64 steps on a laptop CPU
+
+
 class Config(ExperimentConfig):
     n_in: int = Field(8, ge=1, le=1024, description="input dimension N1")
     n_hidden: int = Field(
@@ -108,6 +111,11 @@ class Config(ExperimentConfig):
         # Every step's mode strengths are kept (float64), and each step is a forward and a
         # backward pass of the two layers over all samples.
         steps = round(self.duration / self.lr)
+        if steps > MAX_STEPS:  # each step is a few small Python-level operations
+            raise ValueError(
+                f"duration / lr = {steps} GD steps; at most {MAX_STEPS} (raise lr or shorten "
+                "duration)"
+            )
         params = self.n_hidden * (self.n_in + self.n_out)
         refuse_over_budget(
             f"deep-linear with {steps} steps (duration {self.duration:g} / lr {self.lr:g})",

@@ -105,6 +105,7 @@ class Config(ExperimentConfig):
             f"{evals} evaluations",
             memory_bytes=4 * (4 * params + max(self.hidden) * self.mnist1d_samples),
             flops=6 * params * (self.steps * self.batch_size + evals * n_test),
+            loop_steps=self.steps + 1000 * evals,  # an evaluation costs ~1000 steps' time
         )
         return self
 

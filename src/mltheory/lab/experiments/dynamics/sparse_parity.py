@@ -128,6 +128,7 @@ class Config(ExperimentConfig):
             f"{self.runs_per_n} runs of up to {self.max_steps} steps",
             memory_bytes=4 * self.ns[-1] * (self.test_samples + self.final_test_samples) * 2,
             flops=self.runs_per_n * per_run,
+            loop_steps=self.runs_per_n * len(self.ns) * self.max_steps,
         )
         return self
 

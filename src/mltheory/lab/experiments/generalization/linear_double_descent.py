@@ -107,6 +107,7 @@ class Config(ExperimentConfig):
             f"linear-double-descent with n={self.n}, d up to {dims[-1]}, {self.trials} trials",
             memory_bytes=4 * 8 * min(self.chunk, self.trials) * self.n * dims[-1],
             flops=self.trials * sum(per_trial),
+            loop_steps=self.trials * len(dims),  # one draw of (X, β, ε) per trial and d
         )
         return self
 

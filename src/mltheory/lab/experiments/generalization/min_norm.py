@@ -73,6 +73,7 @@ class Config(ExperimentConfig):
             f"min-norm with n={self.n}, d={self.d}, steps={self.steps}",
             memory_bytes=4 * 8 * self.n * self.d,
             flops=2 * self.steps * 4 * self.n * self.d + 10 * self.n**2 * self.d,
+            loop_steps=2 * self.steps,
         )
         return self
 

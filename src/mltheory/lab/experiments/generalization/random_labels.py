@@ -7,12 +7,16 @@ each label corruption level; b: time to fit vs corruption, growing by a small fa
 error vs corruption, rising steadily to chance).
 
 For each label-corruption level p ∈ {0, 0.2, 0.5, 0.8, 1} a fraction p of the training labels is
-replaced by uniformly random ones, a fresh MLP is trained with SGD (momentum 0.9, as in the
-paper) until its training accuracy reaches 99%, and we record the steps it took and its accuracy
-on the *true* test labels. The same network, same optimizer and same data order fit every level;
-only the labels change. The five levels train as one population (``mltheory.lab.population``):
-one batched model, each member exactly what the level's network would be trained alone, the
-loop ending once every level has fitted.
+replaced by uniformly random ones, and ``replicates`` fresh MLPs (3 at cpu scale, each with its
+own corruption, init and data order, from named random streams) are trained with SGD (momentum
+0.9, as in the paper) for the same number of steps. We record when each first reached 99%
+training accuracy (a level's time to fit: the median over its replicates), its training accuracy
+at the end (the fit is checked after the whole budget; stopping at 99% and then checking ≥ 99%
+could only fail on the budget) and its accuracy on the *true* test labels. All networks train as
+one population (``mltheory.lab.population``): one batched model, each member exactly what its
+network would be trained alone. Replicates are there because one network's time to fit moves by
+a few evaluation intervals with its init and data order: with one network per level, seed 1's
+full-corruption level fitted 150 steps before the 0.8 level.
 
 Scales (2-core laptop CPU unless noted):
     smoke  MNIST-1D, 200 training examples, MLP 40→512→10, seconds
@@ -40,6 +44,7 @@ Command: ``mlt run random-labels --scale cpu --seed 0``
 
 from __future__ import annotations
 
+import statistics
 from typing import Annotated, Literal
 
 import torch
@@ -110,6 +115,13 @@ class Config(ExperimentConfig):
     fit_threshold: float = Field(
         0.99, gt=0, le=1, description="training accuracy at which a level counts as fitted"
     )
+    replicates: int = Field(
+        3,
+        ge=1,
+        le=20,
+        description="networks per level (own labels, init, order); a level's steps to fit is "
+        "their median, its accuracies their mean (train: the lowest)",
+    )
 
     @field_validator("corruptions")
     @classmethod
@@ -128,13 +140,14 @@ class Config(ExperimentConfig):
         in_dim = 40 if self.dataset == "mnist1d" else 3072
         widths = [in_dim, *self.hidden, N_CLASSES]
         params = sum(a * b + b for a, b in zip(widths, widths[1:], strict=False))
-        levels = len(self.corruptions)
+        levels = len(self.corruptions) * self.replicates
         evals = self.steps // self.eval_every * (self.n_train + DATASET_SIZES[self.dataset][1])
         refuse_over_budget(
             f"random-labels with {levels} levels of an MLP of {params} parameters, "
             f"{self.steps} steps",
             memory_bytes=4 * levels * (4 * params + max(self.hidden) * self.n_train),
             flops=6 * levels * params * (self.steps * self.batch_size + evals),
+            loop_steps=self.steps,
         )
         return self
 
@@ -148,7 +161,14 @@ class Config(ExperimentConfig):
 SCALES = {
     # 100 examples are memorized in a few dozen full-batch steps at any corruption: too few for
     # the fit-time trend to show, so smoke checks fitting and chance only.
-    "smoke": {"n_train": 100, "batch_size": 100, "lr": 0.05, "steps": 300, "eval_every": 5},
+    "smoke": {
+        "n_train": 100,
+        "batch_size": 100,
+        "lr": 0.05,
+        "steps": 300,
+        "eval_every": 5,
+        "replicates": 1,
+    },
     "cpu": {},
     "paper": {
         "dataset": "cifar10",
@@ -160,10 +180,11 @@ SCALES = {
 
 METRICS = {
     "corruption": "label corruption levels, increasing from 0 to 1",
-    "steps_to_fit": "first evaluated step at which each level's train accuracy ≥ fit_threshold",
-    "train_acc": "each level's train accuracy (on its own labels) after all the steps",
-    "test_acc": "each level's accuracy on the true test labels after all the steps",
-    "train_loss": "each level's final training loss",
+    "steps_to_fit": "median over a level's networks of the first evaluated step at which train "
+    "accuracy ≥ fit_threshold (None: one never fitted)",
+    "train_acc": "each level's lowest train accuracy (on its labels) after all the steps",
+    "test_acc": "each level's mean accuracy on the true test labels after all the steps",
+    "train_loss": "each level's mean final training loss",
     "n_train": "training examples",
     "n_test": "test examples (the binomial noise of a test accuracy)",
     "eval_every": "steps between evaluations (the resolution of steps-to-fit)",
@@ -268,23 +289,23 @@ def load_data(cfg: Config, device: torch.device):
 def run(cfg: Config, ctx: RunContext) -> dict:
     data = load_data(cfg, ctx.device)
 
-    # Every corruption level is one member of a population (mltheory.lab.population): the five
-    # networks train as one batched model, each on its own labels and data order, exactly as
-    # each would alone, for the same number of steps.
+    # Every network (corruption level × replicate) is one member of a population
+    # (mltheory.lab.population): all train as one batched model, each on its own labels and data
+    # order and from its own init, exactly as each would alone, for the same number of steps.
+    # Replicates average out what one network's init and data order do to its time to fit.
     levels = cfg.corruptions
+    members = [(i, r) for i in range(len(levels)) for r in range(cfg.replicates)]
     labels = torch.stack(
         [
-            corrupt_labels(data.y_train.cpu(), level, N_CLASSES, ctx.torch_rng("labels", i))
-            for i, level in enumerate(levels)
+            corrupt_labels(data.y_train.cpu(), levels[i], N_CLASSES, ctx.torch_rng("labels", i, r))
+            for i, r in members
         ]
     ).to(ctx.device)
-    # Each level's network is initialised from its own stream, as if it were trained alone: the
-    # population reproduces those runs (to float tolerance), not just their verdicts.
     pop = PopulationMLP.init(
         data.input_dim,
         cfg.hidden,
         N_CLASSES,
-        [ctx.int_seed("init", i) for i in range(len(levels))],
+        [ctx.int_seed("init", i, r) for i, r in members],
         device=ctx.device,
     )
     hist = train_population(
@@ -295,26 +316,30 @@ def run(cfg: Config, ctx: RunContext) -> dict:
         batch_size=cfg.batch_size,
         lr=cfg.lr,
         momentum=cfg.momentum,
-        generators=[ctx.torch_rng("order", i) for i in range(len(levels))],
+        generators=[ctx.torch_rng("order", i, r) for i, r in members],
         ctx=ctx,
         x_test=data.x_test.flatten(1),
         y_test=data.y_test,  # the true labels: is anything learned that generalizes?
         eval_every=cfg.eval_every,
         fit_threshold=cfg.fit_threshold,
         description="corruption levels " + ", ".join(f"{p:g}" for p in levels),
-        log={"corruption": levels},
+        log={"corruption": [levels[i] for i, _ in members]},
     )
     per_level = []
     for i in range(len(levels)):
-        level_hist = hist.member(i)
+        runs = [hist.member(k) for k, (level, _) in enumerate(members) if level == i]
+        fits = [h.steps_to_fit for h in runs]
+        finals = [h.final() for h in runs]
         per_level.append(
             {
-                "steps_to_fit": level_hist.steps_to_fit,
-                **level_hist.final(),
-                "curve": {
-                    "step": level_hist.step,
-                    "train_loss": level_hist.train_loss,
-                    "train_acc": level_hist.train_acc,
+                "steps_to_fit": None if None in fits else statistics.median(fits),
+                "train_acc": min(f["train_acc"] for f in finals),
+                "test_acc": statistics.fmean(f["test_acc"] for f in finals),
+                "train_loss": statistics.fmean(f["train_loss"] for f in finals),
+                "curve": {  # the first replicate's, for the figure
+                    "step": runs[0].step,
+                    "train_loss": runs[0].train_loss,
+                    "train_acc": runs[0].train_acc,
                 },
             }
         )
