@@ -93,6 +93,7 @@ def test_a_run_with_nan_metrics_writes_strict_json(tmp_path):
     text = (tmp_path / "sp" / "result.json").read_text()
     json.loads(text, parse_constant=lambda t: pytest.fail(f"non-standard JSON {t}"))
     assert json.loads(text)["metrics"]["loglog_slope"] == "nan"
+    assert math.isnan(runner.Result.load(tmp_path / "sp").metrics["loglog_slope"])  # read back
     for line in (tmp_path / "sp" / "metrics.jsonl").read_text().splitlines():
         json.loads(line, parse_constant=lambda t: pytest.fail(f"non-standard JSON {t}"))
 

@@ -58,8 +58,20 @@ def write_json_atomic(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
+def from_strict_json(value: Any) -> Any:
+    """The inverse of :func:`strict_json_value`: ``"nan"``, ``"inf"``, ``"-inf"`` become floats."""
+    if isinstance(value, str) and value in NON_FINITE:
+        return float(value)
+    if isinstance(value, dict):
+        return {k: from_strict_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_strict_json(v) for v in value]
+    return value
+
+
 def read_json(path: Path) -> Any:
-    return json.loads(path.read_text())
+    """Read what :func:`write_json_atomic` wrote, non-finite numbers as floats again."""
+    return from_strict_json(json.loads(path.read_text()))
 
 
 class RunIndex:
