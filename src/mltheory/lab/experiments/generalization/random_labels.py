@@ -21,7 +21,8 @@ full-corruption level fitted 150 steps before the 0.8 level.
 Scales (2-core laptop CPU unless noted):
     smoke  MNIST-1D, 200 training examples, MLP 40→512→10, seconds
     cpu    MNIST-1D, 2000 of its 4000 training examples (so the MLP memorizes them in a few
-           thousand steps), test on its 1000 test examples; ~20k SGD steps in all
+           thousand steps), test on its 1000 test examples; 6000 SGD steps for each of the
+           15 networks (5 levels × 3 replicates), trained as one population
     paper  CIFAR-10 (50000 training images, 10000 test), MLP 3072→512→10 (Table 1's 1×512),
            up to 300k steps per level: a GPU. Needs the CIFAR-10 files (refused with exit 2 if
            they are missing).
