@@ -34,16 +34,16 @@ import torch
 
 def train_one_after_another(cfg, seeds: list[int]) -> dict[tuple[int, str], list[float]]:
     """Every network of the sweep alone; returns test errors per (seed, "noisy"/"clean")."""
-    from mltheory.lab.data import corrupt_labels, load_mnist1d
+    from mltheory.lab.data import corrupt_labels
     from mltheory.lab.experiments.generalization import deep_double_descent as ddd
     from mltheory.lab.nn import MLP
     from mltheory.lab.train import train_classifier
 
-    data = load_mnist1d().subset(cfg.n_train, cfg.n_test)
+    data = ddd.load_data(cfg)
     errors: dict[tuple[int, str], list[float]] = {}
     for seed in seeds:
         for kind, noise in (("noisy", cfg.label_noise), ("clean", 0.0)):
-            gen = ddd.cell_generator(seed, ddd.LABELS_OFFSET)
+            gen = ddd.labels_generator(seed)
             labels = corrupt_labels(data.y_train, noise, 10, gen)
             errors[seed, kind] = []
             for width in ddd.widths_for(cfg):
@@ -58,7 +58,7 @@ def train_one_after_another(cfg, seeds: list[int]) -> dict[tuple[int, str], list
                     lr=cfg.lr,
                     momentum=cfg.momentum,
                     weight_decay=cfg.weight_decay,
-                    generator=ddd.cell_generator(seed, ddd.ORDER_OFFSET + width),
+                    generator=ddd.order_generator(seed, width),
                     x_test=data.x_test,
                     y_test=data.y_test,
                     eval_every=cfg.steps,

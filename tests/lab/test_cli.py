@@ -52,7 +52,7 @@ def test_show_json_describes_fields_with_type_default_bounds():
     fields = {f["name"]: f for f in data["config"]}
     assert fields["n"]["type"] == "int"
     assert fields["n"]["default"] == 200
-    assert fields["n"]["bounds"] == {"ge": 2}
+    assert fields["n"]["bounds"] == {"ge": 2, "le": 20000}
     assert fields["n"]["description"]
     assert set(data["scale_overrides"]) == {"smoke", "cpu", "paper"}
 

@@ -29,6 +29,7 @@ from rich.progress import (
 
 from mltheory.lab import threads
 from mltheory.lab.errors import BadInput
+from mltheory.lab.store import strict_json_value
 
 K = TypeVar("K")
 MAIN_PHASE = "main"
@@ -52,20 +53,49 @@ def resolve_device(requested: str | None) -> torch.device:
     raise BadInput(f"unknown device {requested!r}; allowed: auto, cpu, cuda, cuda:N")
 
 
-def derived_seed(seed: int, offset: int = 0) -> int:
-    """The seed of stream ``offset`` of a run seeded with ``seed`` (distinct for offsets below
-    1,000,003). Population runners use it to give each member what its own run would get."""
-    return seed * 1_000_003 + offset
+MAX_SEED = 2**32  # run seeds are 0 ≤ seed < MAX_SEED (NumPy's legacy seeding takes 32 bits)
+
+
+def stream_seed_sequence(seed: int, name: str, *keys: int) -> np.random.SeedSequence:
+    """The seed sequence of the stream ``name`` (with integer ``keys``, e.g. a level's index)
+    of a run seeded with ``seed``.
+
+    Streams are told apart by NumPy's ``SeedSequence`` spawn key, which here is an injective
+    encoding of ``(name, *keys)``: the name's length, its UTF-8 bytes, then the keys. Two
+    different (name, keys) therefore never share a spawn key, and no arithmetic on the seed is
+    done that could overflow or make two streams coincide (as ``seed * K + offset`` did)."""
+    if not 0 <= seed < MAX_SEED:
+        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
+    raw = name.encode()
+    if not raw or any(not isinstance(k, int | np.integer) or k < 0 for k in keys):
+        raise ValueError(f"a stream needs a non-empty name and non-negative integer keys: {keys}")
+    return np.random.SeedSequence(seed, spawn_key=(len(raw), *raw, *(int(k) for k in keys)))
+
+
+def numpy_stream(seed: int, name: str, *keys: int) -> np.random.Generator:
+    """``RunContext(seed=seed).rng(name, *keys)`` without a context."""
+    return np.random.default_rng(stream_seed_sequence(seed, name, *keys))
+
+
+def stream_int_seed(seed: int, name: str, *keys: int) -> int:
+    """A 63-bit integer seed of the stream, for APIs that take an int (``torch.manual_seed``)."""
+    hi, lo = stream_seed_sequence(seed, name, *keys).generate_state(2, np.uint32)
+    return (int(hi) << 32 | int(lo)) & (2**63 - 1)
+
+
+def torch_stream(seed: int, name: str, *keys: int) -> torch.Generator:
+    """``RunContext(seed=seed).torch_rng(name, *keys)`` without a context: a CPU generator."""
+    return torch.Generator().manual_seed(stream_int_seed(seed, name, *keys))
 
 
 def seeded_generator(seed: int, offset: int = 0) -> torch.Generator:
     """What ``RunContext(seed=seed).generator(offset)`` returns, without a context."""
-    return torch.Generator().manual_seed(derived_seed(seed, offset))
+    return torch_stream(seed, "generator", offset)
 
 
 def seed_everything(seed: int) -> None:
     random.seed(seed)
-    np.random.seed(seed % 2**32)
+    np.random.seed(seed % MAX_SEED)
     torch.manual_seed(seed)
 
 
@@ -136,12 +166,26 @@ class RunContext:
         seed_everything(seed)
 
     # --- randomness -------------------------------------------------------------------------
+    def rng(self, name: str, *keys: int) -> np.random.Generator:
+        """The NumPy generator of the named stream (``ctx.rng("labels", level)``): derived from
+        the run's seed so that no two (name, keys) collide; see :func:`stream_seed_sequence`."""
+        return numpy_stream(self.seed, name, *keys)
+
+    def torch_rng(self, name: str, *keys: int) -> torch.Generator:
+        """The torch (CPU) generator of the named stream: ``ctx.torch_rng("order", level)``."""
+        return torch_stream(self.seed, name, *keys)
+
+    def int_seed(self, name: str, *keys: int) -> int:
+        """An integer seed of the named stream, for APIs that take one (``torch.manual_seed``)."""
+        return stream_int_seed(self.seed, name, *keys)
+
     def generator(self, offset: int = 0) -> torch.Generator:
-        """A torch generator on the CPU seeded from the run's seed (plus ``offset``)."""
+        """A torch generator of the stream ``("generator", offset)``; prefer a named stream."""
         return seeded_generator(self.seed, offset)
 
     def numpy_rng(self, offset: int = 0) -> np.random.Generator:
-        return np.random.default_rng([self.seed, offset])
+        """The NumPy generator of the stream ``("numpy", offset)``; prefer a named stream."""
+        return numpy_stream(self.seed, "numpy", offset)
 
     # --- metrics ----------------------------------------------------------------------------
     @property
@@ -152,7 +196,7 @@ class RunContext:
         """Append one row (e.g. ``step=10, phase="noise=0.2", train_acc=0.93``) to metrics.jsonl."""
         row = {k: _jsonable(v) for k, v in values.items()}
         with self.metrics_path.open("a") as f:
-            f.write(json.dumps(row) + "\n")
+            f.write(json.dumps(row, allow_nan=False) + "\n")
         self._metric_rows += 1
 
     # --- progress ---------------------------------------------------------------------------
@@ -315,7 +359,7 @@ def progress_bar(ctx: RunContext | None, total: int, description: str):
 
 def _jsonable(v: Any) -> Any:
     if isinstance(v, torch.Tensor):
-        return v.detach().cpu().tolist()
-    if isinstance(v, np.ndarray | np.generic):
-        return v.tolist()
-    return v
+        v = v.detach().cpu().tolist()
+    elif isinstance(v, np.ndarray | np.generic):
+        v = v.tolist()
+    return strict_json_value(v)

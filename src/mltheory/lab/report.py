@@ -18,15 +18,6 @@ if TYPE_CHECKING:
 VERDICT_STYLE = {"PASS": "bold green", "FAIL": "bold red", "n/a": "dim"}
 
 
-def format_measured(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, list):
-        shown = ", ".join(format_measured(v) for v in value[:6])
-        return f"[{shown}{', …' if len(value) > 6 else ''}]"
-    return str(value)
-
-
 def _widest(words: Sequence[str]) -> int:
     """The width a column needs so that none of ``words`` (names, ids) is split across lines."""
     return max((len(w) for w in words), default=0)
@@ -127,7 +118,7 @@ def verdict_table(result: Result, width: int | None = None) -> Table:
     table.add_column("verdict", no_wrap=True)
     for c in result.claims:
         verdict = c.verdict
-        measured = format_measured(c.measured) + (f"\n[dim]{c.note}[/dim]" if c.note else "")
+        measured = c.display + (f"\n[dim]{c.note}[/dim]" if c.note else "")
         table.add_row(
             f"[bold]{c.id}[/bold]\n{c.statement}",
             c.paper_value,
@@ -158,9 +149,7 @@ def result_markdown(result: Result) -> str:
         "|---|---|---|---|",
     ]
     for c in result.claims:
-        lines.append(
-            f"| {c.id}: {c.statement} | {c.paper_value} | {format_measured(c.measured)} | {c.verdict} |"
-        )
+        lines.append(f"| {c.id}: {c.statement} | {c.paper_value} | {c.display} | {c.verdict} |")
     return "\n".join(lines) + "\n"
 
 
@@ -176,7 +165,7 @@ def result_html(
 ) -> str:
     rows = "".join(
         f"<tr><td><b>{html.escape(c.id)}</b>: {html.escape(c.statement)}</td>"
-        f"<td>{html.escape(c.paper_value)}</td><td>{html.escape(format_measured(c.measured))}"
+        f"<td>{html.escape(c.paper_value)}</td><td>{html.escape(c.display)}"
         f"{'<br><small>' + html.escape(c.note) + '</small>' if c.note else ''}</td>"
         f'<td class="{c.verdict.replace("/", "")}">{c.verdict}</td></tr>'
         for c in result.claims

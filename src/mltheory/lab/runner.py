@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 import mltheory
 from mltheory.lab import registry
-from mltheory.lab.context import RunContext, resolve_device
+from mltheory.lab.context import MAX_SEED, RunContext, resolve_device
 from mltheory.lab.errors import BadInput, unknown
 from mltheory.lab.output_dir import check_out_path, check_run_dir, clear_run_dir, make_out_dir
 from mltheory.lab.spec import SCALE_NAMES, ClaimResult, Experiment, ExperimentConfig, plain_value
@@ -187,8 +187,10 @@ def prepare(
 ) -> PreparedRun:
     """Validate everything about a run before any work starts (raises :class:`BadInput`)."""
     exp = registry.get(name)
-    if seed < 0:
-        raise BadInput(f"--seed must be a non-negative integer, got {seed}")
+    if not 0 <= seed < MAX_SEED:
+        raise BadInput(
+            f"--seed must be an integer from 0 to 2**32 − 1 ({MAX_SEED - 1}), got {seed}"
+        )
     cfg = resolve_config(exp, scale, overrides or {})
     dev = resolve_device(device)
     check_data = getattr(exp.config, "check_data", None)

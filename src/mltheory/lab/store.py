@@ -9,6 +9,7 @@ its directory is, so ``mlt runs`` can list and filter them.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 from datetime import datetime, timezone
@@ -33,15 +34,44 @@ def default_run_dir(experiment: str, scale: str, seed: int) -> Path:
     return store_root() / "runs" / experiment / f"{stamp}-{scale}-seed{seed}"
 
 
+NON_FINITE = {"nan": "nan", "inf": "inf", "-inf": "-inf"}
+
+
+def strict_json_value(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by the string ``"nan"``, ``"inf"`` or
+    ``"-inf"``, so that it serialises as standard JSON (``NaN``/``Infinity`` are not JSON)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return NON_FINITE[str(value)]
+    if isinstance(value, dict):
+        return {k: strict_json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [strict_json_value(v) for v in value]
+    return value
+
+
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON so that a reader (or a kill) never sees a half-written file."""
+    """Write strict JSON (non-finite floats as strings, see :func:`strict_json_value`) so that
+    a reader (or a kill) never sees a half-written file."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    text = json.dumps(strict_json_value(data), indent=2, default=str, allow_nan=False)
+    tmp.write_text(text + "\n")
     os.replace(tmp, path)
 
 
+def from_strict_json(value: Any) -> Any:
+    """The inverse of :func:`strict_json_value`: ``"nan"``, ``"inf"``, ``"-inf"`` become floats."""
+    if isinstance(value, str) and value in NON_FINITE:
+        return float(value)
+    if isinstance(value, dict):
+        return {k: from_strict_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_strict_json(v) for v in value]
+    return value
+
+
 def read_json(path: Path) -> Any:
-    return json.loads(path.read_text())
+    """Read what :func:`write_json_atomic` wrote, non-finite numbers as floats again."""
+    return from_strict_json(json.loads(path.read_text()))
 
 
 class RunIndex:

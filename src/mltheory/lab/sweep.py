@@ -174,6 +174,9 @@ def parse_field_value(exp: Experiment, key: str, raw: str) -> Any:
         raise BadInput(f"--grid {key}: {raw!r} is not allowed: {problem}{allowed}") from None
 
 
+MAX_SEEDS = 1000  # seeds 0..K−1 per grid point; more is a mistake, not a sweep
+
+
 def cell_slug(point: Point, seed: int) -> str:
     """A readable, filesystem-safe directory name: ``n=10_noise_std=0.5_seed=0``."""
     parts = []

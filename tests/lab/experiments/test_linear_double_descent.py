@@ -10,6 +10,16 @@ import pytest
 from mltheory.lab import registry, runner
 from mltheory.lab.experiments.generalization import linear_double_descent as ldd
 
+# Each claim and the test in which it must FAIL (checked by tests/lab/test_claims.py).
+NEGATIVE_CONTROLS = {
+    "formula-below": "test_the_formula_claims_reject_a_formula_for_the_wrong_noise",
+    "formula-above": "test_the_formula_claims_reject_a_formula_for_the_wrong_noise",
+    "peak-at-threshold": "test_without_label_noise_there_is_no_peak",
+    "ridge-no-peak": "test_the_ridge_claims_reject_min_norms_curve",
+    "ridge-monotone": "test_the_ridge_claims_reject_min_norms_curve",
+    "ridge-dominates": "test_a_mistuned_ridge_fails_ridge_dominates",
+}
+
 
 @pytest.fixture(scope="module")
 def smoke_result(tmp_path_factory):
@@ -20,7 +30,12 @@ def smoke_result(tmp_path_factory):
 
 def test_smoke_run_passes_its_checked_claims(smoke_result):
     checked = [c for c in smoke_result.claims if c.passed is not None]
-    assert {c.id for c in checked} >= {"peak-at-threshold", "ridge-no-peak", "ridge-monotone"}
+    assert {c.id for c in checked} >= {
+        "peak-at-threshold",
+        "ridge-no-peak",
+        "ridge-monotone",
+        "ridge-dominates",
+    }
     assert all(c.passed for c in checked), smoke_result.failed_claims
     assert (smoke_result.out_dir / "linear_double_descent.png").stat().st_size > 0
 
@@ -69,19 +84,60 @@ def test_sweep_covers_the_threshold():
     assert {19, 20, 21} <= set(dims) and dims == sorted(set(dims))
 
 
-def test_claims_can_fail(smoke_result):
-    exp = registry.get("linear-double-descent")
-    bad = dict(smoke_result.metrics)
-    bad.update(
-        max_rel_dev_below=0.3,  # measured risk 30% off the formula
-        max_rel_dev_above=0.3,
-        peak_d=bad["n"] + 5,  # peak away from the threshold
-        ridge_max_risk=bad["peak_risk"],  # ridge as bad as min-norm's peak
-        ridge_max_rel_drop=0.2,  # a bump in ridge's curve
-        ridge_minus_min_norm_max=0.01,  # ridge worse than min-norm somewhere
+def _verdicts(metrics, scale="cpu"):
+    return {c.id: c.passed for c in registry.get("linear-double-descent").evaluate(metrics, scale)}
+
+
+def test_the_formula_claims_reject_a_formula_for_the_wrong_noise(smoke_result):
+    """The measured risks must not match the exact formula written for σ = 0.8 instead of 1:
+    the tolerance is tight enough to tell a 20% error in the noise level (36% in σ²)."""
+    m = smoke_result.metrics
+    assert _verdicts(m)["formula-below"] and _verdicts(m)["formula-above"]
+    wrong = dict(
+        m,
+        **{
+            f"formula_{side}": [
+                ldd.min_norm_excess_risk_formula(m["n"], d, 0.8, m["signal_norm"])
+                for d in m[f"d_{side}"]
+            ]
+            for side in ("below", "above")
+        },
     )
-    verdicts = {c.id: c.passed for c in exp.evaluate(bad, "cpu")}
-    assert not any(verdicts.values()), verdicts
+    verdicts = _verdicts(wrong)
+    assert verdicts["formula-below"] is False and verdicts["formula-above"] is False
+
+
+def test_without_label_noise_there_is_no_peak(tmp_path):
+    """The peak is the noise's variance blowing up at d = n: with σ → 0 the risk is the bias
+    alone, which rises with d, and the peak claim must fail (on the median, finite at d = n)."""
+    r = runner.run(
+        "linear-double-descent", scale="smoke", seed=0, out=tmp_path / "quiet", noise_std=0.001
+    )
+    verdicts = {c.id: c.passed for c in r.claims}
+    assert verdicts["peak-at-threshold"] is False
+    assert r.metrics["min_norm_median"][-1] == max(r.metrics["min_norm_median"])
+    # Theory says optimal ridge still dominates there; Monte Carlo noise must not fail it.
+    assert verdicts["ridge-dominates"] is True
+
+
+def test_the_ridge_claims_reject_min_norms_curve(smoke_result):
+    m = smoke_result.metrics
+    as_ridge = dict(m, ridge_risk=m["min_norm_median"])  # a curve with a peak at d = n
+    verdicts = _verdicts(as_ridge)
+    assert verdicts["ridge-no-peak"] is False and verdicts["ridge-monotone"] is False
+
+
+def test_a_mistuned_ridge_fails_ridge_dominates(tmp_path):
+    r = runner.run(
+        "linear-double-descent", scale="smoke", seed=0, out=tmp_path / "mistuned", ridge_scale=100
+    )
+    assert {c.id: c.passed for c in r.claims}["ridge-dominates"] is False
+
+
+def test_bump_at_measures_a_peak_against_its_neighbours():
+    assert ldd.bump_at([1, 2, 3], [1.0, 2.0, 3.0], 2, 1) == pytest.approx(0.0)
+    assert ldd.bump_at([1, 2, 3], [1.0, 4.0, 3.0], 2, 1) == pytest.approx(1.0)
+    assert math.isnan(ldd.bump_at([1, 3], [1.0, 3.0], 2, 1))
 
 
 def test_interrupted_sweep_resumes_and_ends_the_same(smoke_result, tmp_path, monkeypatch):

@@ -11,6 +11,15 @@ from mltheory.lab import registry, runner
 from mltheory.lab.errors import BadInput
 from mltheory.lab.experiments.generalization import min_norm
 
+# Each claim and the test in which it must FAIL (checked by tests/lab/test_claims.py).
+NEGATIVE_CONTROLS = {
+    "pinv-limit": "test_too_few_steps_fail_the_limit_claims",
+    "interpolates": "test_too_few_steps_fail_the_limit_claims",
+    "shifted-start": "test_too_few_steps_fail_the_limit_claims",
+    "min-norm": "test_too_few_steps_fail_the_limit_claims",
+    "row-space": "test_row_space_is_a_sanity_check_that_fails_on_a_leak",
+}
+
 
 @pytest.fixture(scope="module")
 def smoke_result(tmp_path_factory):
@@ -35,9 +44,19 @@ def test_too_few_steps_fail_the_limit_claims(tmp_path):
     r = runner.run("min-norm", scale="smoke", seed=0, out=tmp_path / "short", steps=10)
     verdicts = {c.id: c.passed for c in r.claims}
     assert verdicts["pinv-limit"] is False and verdicts["shifted-start"] is False
-    assert verdicts["interpolates"] is False
-    # Iterates from zero stay in the row space however few steps are taken.
+    assert verdicts["interpolates"] is False and verdicts["min-norm"] is False
+    # Iterates from zero stay in the row space however few steps are taken: that claim holds
+    # by construction, which is why it is labelled a sanity check.
     assert verdicts["row-space"] is True
+
+
+def test_row_space_is_a_sanity_check_that_fails_on_a_leak(smoke_result):
+    row_space = next(c for c in smoke_result.claims if c.id == "row-space")
+    assert row_space.sanity and "(sanity check)" in row_space.display
+    assert [c.id for c in smoke_result.claims if c.sanity] == ["row-space"]
+    leaky = dict(smoke_result.metrics, max_row_space_leak=1e-5)  # e.g. weight decay's pull
+    verdicts = {c.id: c.passed for c in registry.get("min-norm").evaluate(leaky, "cpu")}
+    assert verdicts["row-space"] is False
 
 
 def test_an_overdetermined_system_is_bad_input_before_any_work(tmp_path):

@@ -11,6 +11,15 @@ from sklearn.metrics import mutual_info_score
 from mltheory.lab import registry, runner
 from mltheory.lab.experiments.dynamics import simplicity_bias as sb
 
+# Each claim and the test in which it must FAIL (checked by tests/lab/test_claims.py).
+NEGATIVE_CONTROLS = {
+    "linear-phase-agreement": "test_claims_can_fail",
+    "linear-phase-explained": "test_claims_can_fail",
+    "retains-linear": "test_claims_can_fail",
+    "beyond-linear": "test_too_few_steps_never_go_beyond_linear",
+    "cmi-grows": "test_too_few_steps_never_go_beyond_linear",
+}
+
 
 @pytest.fixture(scope="module")
 def smoke_result(tmp_path_factory):
@@ -59,6 +68,8 @@ def test_claims_can_fail(smoke_result):
         final_cmi=0.14,
         final_mu=0.035,
         linear_phase_mu=0.045,
+        only_network_right=150,  # of the 1000 test points, a McNemar p far below 0.01
+        only_linear_right=50,
     )
     assert all(c.passed for c in exp.evaluate(good, "cpu"))
     bad = dict(
@@ -70,8 +81,21 @@ def test_claims_can_fail(smoke_result):
         final_mu=0.1 * good["linear_phase_mu"],  # forgot what L explains
     )
     assert not any(c.passed for c in exp.evaluate(bad, "cpu"))
+    # A 5-point gain that the paired test cannot tell from noise (60 vs 45 disagreements won).
+    noisy_gain = dict(good, only_network_right=60, only_linear_right=45)
+    verdicts = {c.id: c.passed for c in exp.evaluate(noisy_gain, "cpu")}
+    assert verdicts["beyond-linear"] is False
     # No linear phase at all (the network never reached L's accuracy): the claims fail.
     never = dict(good, linear_phase_agreement=float("nan"), linear_phase_cmi=float("nan"))
     verdicts = {c.id: c.passed for c in exp.evaluate(never, "cpu")}
     assert verdicts["linear-phase-agreement"] is False
     assert verdicts["linear-phase-explained"] is False
+
+
+def test_too_few_steps_never_go_beyond_linear(smoke_result):
+    """200 SGD steps reach the linear phase only: the claims about what comes after it fail."""
+    verdicts = {
+        c.id: c.passed
+        for c in registry.get("simplicity-bias").evaluate(smoke_result.metrics, "cpu")
+    }
+    assert verdicts["beyond-linear"] is False and verdicts["cmi-grows"] is False

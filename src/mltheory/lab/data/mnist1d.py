@@ -22,6 +22,9 @@ def cache_dir() -> Path:
     return d
 
 
+MNIST1D_SEED = 42  # the seed of MNIST-1D's own published dataset
+
+
 # The generator's nuisance parameters that may be changed to make a shifted version of the data
 # set (same templates, same process, other spread of its transformations and noise).
 GENERATOR_PARAMS = (
@@ -34,13 +37,20 @@ GENERATOR_PARAMS = (
 
 
 def load_mnist1d(
-    num_samples: int = 5000, train_split: float = 0.8, seed: int = 42, **generator: float
+    num_samples: int = 5000,
+    train_split: float = 0.8,
+    seed: int = MNIST1D_SEED,
+    **generator: float,
 ) -> ClassificationData:
-    """MNIST-1D: 40-dimensional 1-D signals of the 10 digits (defaults: the paper's 4000/1000 split).
+    """MNIST-1D: 40-dimensional 1-D signals of the 10 digits (defaults: the paper's 4000/1000
+    split of the dataset generated with seed 42). ``num_samples`` is rounded down to a multiple
+    of 10 (the generator makes as many of each digit).
 
     ``generator`` overrides the package's nuisance parameters (:data:`GENERATOR_PARAMS`, e.g.
     ``shear_scale=1.2``): the same digits drawn with another spread of shear, scale, translation
     or noise, a natural distribution shift of the data set."""
+    import random
+
     from mnist1d.data import get_dataset_args, make_dataset
 
     unknown = sorted(set(generator) - set(GENERATOR_PARAMS))
@@ -59,9 +69,24 @@ def load_mnist1d(
     if path.exists():
         d = np.load(path)
     else:
-        made = make_dataset(args)
+        # The generator reseeds Python's and NumPy's global RNGs: put them back, so that a run
+        # that generated the data (cache miss) goes on exactly like one that read it from cache.
+        py_state, np_state = random.getstate(), np.random.get_state()
+        try:
+            made = make_dataset(args)
+        finally:
+            random.setstate(py_state)
+            np.random.set_state(np_state)
         d = {k: made[k] for k in ("x", "y", "x_test", "y_test")}
         tmp = path.with_suffix(".tmp.npz")
         np.savez(tmp, **d)
         tmp.replace(path)
     return ClassificationData.from_numpy("mnist1d", d["x"], d["y"], d["x_test"], d["y_test"], 10)
+
+
+def load_mnist1d_split(n_train: int, n_test: int, seed: int = MNIST1D_SEED) -> ClassificationData:
+    """MNIST-1D generated with ``seed``, with exactly ``n_train`` training and ``n_test`` test
+    examples (4000/1000 with seed 42 is the published dataset)."""
+    total = -(-(n_train + n_test) // 10) * 10  # a multiple of 10, at least n_train + n_test
+    data = load_mnist1d(num_samples=total, train_split=(n_train + 0.5) / total, seed=seed)
+    return data.subset(n_train, n_test)

@@ -51,16 +51,18 @@ Command: ``mlt run deep-linear --scale cpu --seed 0``
 from __future__ import annotations
 
 import math
+from typing import Annotated
 
 import numpy as np
 import torch
 from pydantic import Field, field_validator, model_validator
 
+from mltheory.lab.claims import below, monotone, slope_in
 from mltheory.lab.context import RunContext
 from mltheory.lab.engine import TrainState, train_loop
 from mltheory.lab.figures import new_figure, readable_log_axis
 from mltheory.lab.nn import DeepLinear
-from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
+from mltheory.lab.spec import ExperimentConfig, Paper, experiment, refuse_over_budget
 
 PAPER = Paper(
     title="Exact solutions to the nonlinear dynamics of learning in deep linear neural networks",
@@ -72,27 +74,39 @@ PAPER = Paper(
 )
 
 
+MAX_STEPS = 1_000_000  # about 10 minutes of small float64 steps on a laptop CPU
+
+
 class Config(ExperimentConfig):
-    n_in: int = Field(8, ge=1, description="input dimension N1")
-    n_hidden: int = Field(100, ge=1, description="hidden width N2 (wide: modes barely interact)")
-    n_out: int = Field(6, ge=1, description="output dimension N3")
-    singular_values: list[float] = Field(
+    n_in: int = Field(8, ge=1, le=1024, description="input dimension N1")
+    n_hidden: int = Field(
+        100, ge=1, le=8192, description="hidden width N2 (wide: modes barely interact)"
+    )
+    n_out: int = Field(6, ge=1, le=1024, description="output dimension N3")
+    singular_values: list[Annotated[float, Field(gt=0, le=100)]] = Field(
         [3.0, 2.0, 1.5, 1.0, 0.5],
         min_length=2,
+        max_length=64,
         description="distinct positive singular values s_α of Σ31 (at most min(n_in, n_out))",
     )
-    n_samples: int = Field(64, ge=1, description="training inputs (whitened exactly; ≥ n_in)")
+    n_samples: int = Field(
+        64, ge=1, le=100_000, description="training inputs (whitened exactly; ≥ n_in)"
+    )
     init_scale: float = Field(
         0.005, gt=0, le=0.1, description="std of the i.i.d. initial weights (small start)"
     )
     lr: float = Field(0.002, gt=0, le=0.05, description="GD step η; time unit τ = 1/η steps")
-    duration: float = Field(12.0, gt=0, description="training time t/τ (steps = duration/η)")
-    log_every: int = Field(50, ge=1, description="log the mode strengths every this many steps")
+    duration: float = Field(
+        12.0, gt=0, le=1000, description="training time t/τ (steps = duration/η)"
+    )
+    log_every: int = Field(
+        50, ge=1, le=1_000_000, description="log the mode strengths every this many steps"
+    )
 
     @field_validator("singular_values")
     @classmethod
     def _distinct_positive(cls, v: list[float]) -> list[float]:
-        if any(s <= 0 for s in v) or len(set(v)) != len(v):
+        if len(set(v)) != len(v):
             raise ValueError("singular values must be positive and distinct")
         return sorted(v, reverse=True)
 
@@ -103,6 +117,20 @@ class Config(ExperimentConfig):
             raise ValueError(f"{k} singular values need n_in and n_out ≥ {k}")
         if self.n_samples < self.n_in:
             raise ValueError(f"whitening needs n_samples ({self.n_samples}) ≥ n_in ({self.n_in})")
+        # Every step's mode strengths are kept (float64), and each step is a forward and a
+        # backward pass of the two layers over all samples.
+        steps = round(self.duration / self.lr)
+        if steps > MAX_STEPS:  # each step is a few small Python-level operations
+            raise ValueError(
+                f"duration / lr = {steps} GD steps; at most {MAX_STEPS} (raise lr or shorten "
+                "duration)"
+            )
+        params = self.n_hidden * (self.n_in + self.n_out)
+        refuse_over_budget(
+            f"deep-linear with {steps} steps (duration {self.duration:g} / lr {self.lr:g})",
+            memory_bytes=8 * (steps + 1) * k * 3 + 8 * params * 4,
+            flops=steps * (6 * self.n_samples * params + 2 * params * k),
+        )
         return self
 
 
@@ -168,37 +196,61 @@ def whitened_task(
     return x, x @ target.T, u_k, v_k
 
 
+METRICS = {
+    "singular_values": "s_α, decreasing",
+    "u0": "each mode's effective start, predicted from the random initial weights",
+    "final_strength": "each mode's strength after the last step",
+    "sigmoid_dev": "each mode's largest |u − u_eq12| / s over time",
+    "max_sigmoid_dev": "the largest of those",
+    "half_time": "time (t/τ) at which each mode first reaches s/2",
+    "half_time_theory": "eq. 12's half-time (τ/2s)·ln(s/u₀ − 1) per mode",
+    "half_time_predictor": "(1/s)·ln(s/u₀ − 1) per mode: what the half-time should scale as",
+    "max_half_time_rel_err": "largest relative error of a half-time against eq. 12's",
+    "time_scaling_slope": "log-log slope of half-time against the predictor",
+    "steps": "GD steps run",
+    "final_loss": "training loss after the last step",
+}
+
 CLAIMS = [
-    Claim(
+    below(
         "sigmoid",
         "each singular mode's strength follows eq. 12's sigmoid, with u₀ predicted from the "
         "random start",
         f"u(t) = s·e^{{2st/τ}}/(e^{{2st/τ}} − 1 + s/u₀); max |u − u_eq12|/s < {SIGMOID_TOL:.0%}",
-        lambda m: (m["max_sigmoid_dev"], m["max_sigmoid_dev"] < SIGMOID_TOL),
+        "max_sigmoid_dev",
+        SIGMOID_TOL,
+        label="largest |u − u_eq12|/s",
+        unit="%",
         scales=("cpu", "paper"),
     ),
-    Claim(
+    monotone(
         "order",
         "modes are learned in order of decreasing singular value (half-times increase as s falls)",
         "stronger input–output modes are learned first",
-        lambda m: (
-            m["half_time"],
-            all(not math.isnan(t) for t in m["half_time"])
-            and all(a < b for a, b in zip(m["half_time"], m["half_time"][1:], strict=False)),
-        ),
+        "half_time",
+        strict=True,
+        label="largest drop in half-time from one mode to the next weaker one",
+        unit="τ",
     ),
-    Claim(
+    below(
         "learning-time",
         "each mode's measured half-time matches the theory (τ/2s)·ln(s/u₀ − 1)",
         f"time to learn ≈ (τ/s)·ln(s/ε); max relative error < {HALF_TIME_TOL:.0%}",
-        lambda m: (m["max_half_time_rel_err"], m["max_half_time_rel_err"] < HALF_TIME_TOL),
+        "max_half_time_rel_err",
+        HALF_TIME_TOL,
+        label="largest relative error of a half-time",
+        unit="%",
         scales=("cpu", "paper"),
     ),
-    Claim(
+    slope_in(
         "time-scaling",
         "across modes, the half-time scales as (1/s)·ln(s/u₀): log-log slope ≈ 1",
         f"slope 1 (time ∝ (τ/s) ln(s/ε)); |slope − 1| < {SLOPE_TOL:g}",
-        lambda m: (m["time_scaling_slope"], abs(m["time_scaling_slope"] - 1) < SLOPE_TOL),
+        "half_time_predictor",
+        "half_time",
+        1 - SLOPE_TOL,
+        1 + SLOPE_TOL,
+        label="log-log slope of half-time against (1/s)·ln(s/u₀ − 1)",
     ),
 ]
 
@@ -211,6 +263,7 @@ CLAIMS = [
     config=Config,
     scales=SCALES,
     claims=CLAIMS,
+    metrics=METRICS,
     lectures=("CS 229br lecture 2",),
 )
 def run(cfg: Config, ctx: RunContext) -> dict:
@@ -218,11 +271,14 @@ def run(cfg: Config, ctx: RunContext) -> dict:
     s = torch.tensor(cfg.singular_values, dtype=torch.float64)
     steps = round(cfg.duration / cfg.lr)
 
-    g = ctx.generator()
-    x, y, u_k, v_k = whitened_task(cfg, g)
+    # Named streams: the task (singular vectors, inputs) and the initial weights are drawn afresh
+    # for every seed, each from its own stream.
+    x, y, u_k, v_k = whitened_task(cfg, ctx.torch_rng("task"))
     # Tiny matrices: the CPU beats any accelerator's launch overhead, and float64 keeps the
     # comparison with eq. 12 free of rounding.
-    net = DeepLinear([cfg.n_in, cfg.n_hidden, cfg.n_out], cfg.init_scale, generator=g).double()
+    net = DeepLinear(
+        [cfg.n_in, cfg.n_hidden, cfg.n_out], cfg.init_scale, generator=ctx.torch_rng("init")
+    ).double()
 
     w1, w2 = (p.detach() for p in net.layers)
     u0 = ((w1 @ v_k + w2.T @ u_k) ** 2).sum(0) / 4  # effective start of each mode (docstring)
@@ -313,6 +369,7 @@ def run(cfg: Config, ctx: RunContext) -> dict:
         "max_sigmoid_dev": float(dev.max()),
         "half_time": half,
         "half_time_theory": half_theory.tolist(),
+        "half_time_predictor": predictor.tolist(),
         "max_half_time_rel_err": max(half_rel_err),
         "time_scaling_slope": slope,
         "steps": steps,

@@ -53,18 +53,20 @@ Command: ``mlt run simplicity-bias --scale cpu --seed 0``
 from __future__ import annotations
 
 import math
+from typing import Annotated
 
 import numpy as np
 import torch
-from pydantic import Field
+from pydantic import Field, model_validator
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import mutual_info_score
 
+from mltheory.lab.claims import at_least, paired_gain_p
 from mltheory.lab.context import RunContext
 from mltheory.lab.data import load_mnist1d
 from mltheory.lab.figures import new_figure
 from mltheory.lab.nn import MLP
-from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
+from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment, refuse_over_budget
 from mltheory.lab.train import train_classifier
 
 PAPER = Paper(
@@ -79,17 +81,43 @@ PAPER = Paper(
 
 class Config(ExperimentConfig):
     mnist1d_samples: int = Field(
-        5000, ge=500, description="MNIST-1D samples generated (80% train, 20% test)"
+        5000, ge=500, le=200_000, description="MNIST-1D samples generated (80% train, 20% test)"
     )
-    hidden: list[int] = Field([256, 256], min_length=1, description="hidden widths of the MLP")
+    data_seed: int = Field(
+        42,
+        ge=0,
+        lt=2**32,
+        description="seed of the generated MNIST-1D (a fixed dataset; 42 is MNIST-1D's own)",
+    )
+    hidden: list[Annotated[int, Field(ge=1, le=8192)]] = Field(
+        [256, 256], min_length=1, max_length=8, description="hidden widths of the MLP"
+    )
     lr: float = Field(0.01, gt=0, le=1, description="SGD learning rate")
     momentum: float = Field(0.9, ge=0, lt=1, description="SGD momentum")
-    batch_size: int = Field(64, ge=1, description="minibatch size")
-    steps: int = Field(4000, ge=1, description="SGD steps")
-    eval_every: int = Field(10, ge=1, description="steps between measurements of F_t")
+    batch_size: int = Field(64, ge=1, le=100_000, description="minibatch size")
+    steps: int = Field(4000, ge=1, le=1_000_000, description="SGD steps")
+    eval_every: int = Field(10, ge=1, le=1_000_000, description="steps between measurements of F_t")
     linear_c: float = Field(
-        1.0, gt=0, description="inverse L2 penalty of the logistic-regression classifier L"
+        1.0,
+        ge=1e-6,
+        le=1e6,
+        description="inverse L2 penalty of the logistic-regression classifier L",
     )
+
+    @model_validator(mode="after")
+    def _affordable(self) -> Config:
+        widths = [40, *self.hidden, 2]
+        params = sum(a * b + b for a, b in zip(widths, widths[1:], strict=False))
+        n_test = self.mnist1d_samples // 5
+        evals = self.steps // self.eval_every
+        refuse_over_budget(
+            f"simplicity-bias with an MLP of {params} parameters, {self.steps} steps, "
+            f"{evals} evaluations",
+            memory_bytes=4 * (4 * params + max(self.hidden) * self.mnist1d_samples),
+            flops=6 * params * (self.steps * self.batch_size + evals * n_test),
+            loop_steps=self.steps + 1000 * evals,  # an evaluation costs ~1000 steps' time
+        )
+        return self
 
 
 SCALES = {
@@ -98,27 +126,71 @@ SCALES = {
     "paper": {"mnist1d_samples": 25000, "hidden": [512, 512], "steps": 20000, "eval_every": 20},
 }
 
+METRICS = {
+    "linear_acc": "test accuracy of the linear classifier L",
+    "linear_mi": "I(L; Y) in bits",
+    "linear_phase_steps": "first and last step of the linear phase (None: no such phase)",
+    "linear_phase_acc": "median test accuracy of F_t over the linear phase",
+    "linear_phase_agreement": "median agreement of F_t with L over the linear phase",
+    "linear_phase_mi": "median I(F_t; Y) over the linear phase, bits",
+    "linear_phase_cmi": "median I(F_t; Y | L) over the linear phase, bits",
+    "linear_phase_mu": "median μ_Y(F_t; L) over the linear phase, bits",
+    "final_acc": "test accuracy of the network at the end",
+    "final_train_acc": "train accuracy of the network at the end",
+    "final_agreement": "agreement with L at the end",
+    "final_mi": "I(F; Y) at the end, bits",
+    "final_cmi": "I(F; Y | L) at the end, bits",
+    "final_mu": "μ_Y(F; L) at the end, bits",
+    "max_cmi": "largest I(F_t; Y | L) along training, bits",
+    "only_network_right": "test points the final network gets right and L wrong",
+    "only_linear_right": "test points L gets right and the final network wrong",
+    "n_test": "test points",
+}
+
 # The linear phase: the checkpoints from the first at which the network's test accuracy comes
 # within one standard error of L's (its accuracy is "comparable" to L's) up to the first at which
 # it exceeds L's by more than one standard error. Its claims use medians over those checkpoints,
 # so that one noisy evaluation cannot decide them.
 LINEAR_PHASE_MIN_AGREEMENT = 0.85  # two unrelated classifiers as accurate as L agree on ~54%
 LINEAR_PHASE_MAX_UNEXPLAINED = 0.25  # I(F;Y|L) / I(F;Y) in the linear phase
-BEYOND_LINEAR_MARGIN = 0.05  # accuracy points; ≈ 2.5 standard errors of a difference at n=1000
+BEYOND_LINEAR_MARGIN = 0.05  # accuracy points
+LEVEL = 0.01  # beyond-linear: the network beats L on the same test points at p < LEVEL
 MIN_CMI_GROWTH_BITS = 0.05  # well above the plug-in estimate's bias (~1e-3 bits at n=1000)
 MIN_RETAINED_MU = 0.5  # μ at the end as a fraction of μ in the linear phase
 
+
+def _explained(m):
+    ratio = m["linear_phase_cmi"] / m["linear_phase_mi"]
+    return ratio, ratio <= LINEAR_PHASE_MAX_UNEXPLAINED
+
+
+def _beyond_linear(m):
+    gain = m["final_acc"] - m["linear_acc"]
+    p = paired_gain_p(m["only_network_right"], m["only_linear_right"])
+    return gain, gain >= BEYOND_LINEAR_MARGIN and p < LEVEL, f"McNemar p = {p:.2g}"
+
+
+def _cmi_grows(m):
+    growth = m["final_cmi"] - m["linear_phase_cmi"]
+    return growth, growth >= MIN_CMI_GROWTH_BITS
+
+
+def _retains_linear(m):
+    ratio = m["final_mu"] / m["linear_phase_mu"]
+    return ratio, ratio >= MIN_RETAINED_MU
+
+
 CLAIMS = [
-    Claim(
+    at_least(
         "linear-phase-agreement",
         "while the network's test accuracy is comparable to the linear classifier's (within one "
         f"standard error), it agrees with L on ≥ {LINEAR_PHASE_MIN_AGREEMENT:.0%} of test inputs "
         "(median over that phase)",
         "F_t ≈ L in the initial phase (Claim 1)",
-        lambda m: (
-            m["linear_phase_agreement"],
-            m["linear_phase_agreement"] >= LINEAR_PHASE_MIN_AGREEMENT,
-        ),
+        "linear_phase_agreement",
+        LINEAR_PHASE_MIN_AGREEMENT,
+        label="median agreement with L in the linear phase",
+        unit="%",
     ),
     Claim(
         "linear-phase-explained",
@@ -126,41 +198,42 @@ CLAIMS = [
         f"{LINEAR_PHASE_MAX_UNEXPLAINED:g}·I(F;Y), i.e. μ_Y(F;L) ≥ "
         f"{1 - LINEAR_PHASE_MAX_UNEXPLAINED:.0%} of I(F;Y) (medians over the phase)",
         "I(F_t;Y|L) ≈ 0, μ_Y(F_t;L) ≈ I(F_t;Y) early (Claim 1, Fig. 1)",
-        lambda m: (
-            m["linear_phase_cmi"] / m["linear_phase_mi"],
-            m["linear_phase_cmi"] <= LINEAR_PHASE_MAX_UNEXPLAINED * m["linear_phase_mi"],
-        ),
+        _explained,
+        reads=("linear_phase_cmi", "linear_phase_mi"),
+        unit="%",
+        label="I(F;Y|L) / I(F;Y) in the linear phase",
     ),
     Claim(
         "beyond-linear",
-        f"by the end the network's test accuracy exceeds L's by ≥ {BEYOND_LINEAR_MARGIN:g}",
+        f"by the end the network's test accuracy exceeds L's by ≥ {BEYOND_LINEAR_MARGIN:g}, "
+        f"significantly on the same test points (McNemar, p < {LEVEL:g})",
         "the network's accuracy goes beyond the linear classifier's (Fig. 1)",
-        lambda m: (
-            m["final_acc"] - m["linear_acc"],
-            m["final_acc"] - m["linear_acc"] >= BEYOND_LINEAR_MARGIN,
-        ),
+        _beyond_linear,
         scales=("cpu", "paper"),
+        reads=("final_acc", "linear_acc", "only_network_right", "only_linear_right"),
+        unit="%",
+        label="final test accuracy − L's",
     ),
     Claim(
         "cmi-grows",
         f"I(F_t;Y|L) grows by ≥ {MIN_CMI_GROWTH_BITS:g} bits from the linear phase to the end",
         "I(F_t;Y|L) rises after the initial phase (Fig. 1)",
-        lambda m: (
-            m["final_cmi"] - m["linear_phase_cmi"],
-            m["final_cmi"] - m["linear_phase_cmi"] >= MIN_CMI_GROWTH_BITS,
-        ),
+        _cmi_grows,
         scales=("cpu", "paper"),
+        reads=("final_cmi", "linear_phase_cmi"),
+        unit="bits",
+        label="growth of I(F;Y|L)",
     ),
     Claim(
         "retains-linear",
         f"μ_Y(F_t;L) at the end is ≥ {MIN_RETAINED_MU:g}× its value in the linear phase: the "
         "network keeps what L explains",
         "μ_Y(F_t;L) plateaus rather than falling (Claim 2, Fig. 1)",
-        lambda m: (
-            m["final_mu"] / m["linear_phase_mu"],
-            m["final_mu"] >= MIN_RETAINED_MU * m["linear_phase_mu"],
-        ),
+        _retains_linear,
         scales=("cpu", "paper"),
+        reads=("final_mu", "linear_phase_mu"),
+        unit="×",
+        label="μ at the end / μ in the linear phase",
     ),
 ]
 
@@ -193,10 +266,11 @@ def linear_phase(acc: list[float], linear_acc: float, n_test: int) -> list[int]:
     config=Config,
     scales=SCALES,
     claims=CLAIMS,
+    metrics=METRICS,
     lectures=("CS 229br lecture 2",),
 )
 def run(cfg: Config, ctx: RunContext) -> dict:
-    data = load_mnist1d(num_samples=cfg.mnist1d_samples).standardized()
+    data = load_mnist1d(num_samples=cfg.mnist1d_samples, seed=cfg.data_seed).standardized()
     # Binary task: digits 0–4 vs 5–9.
     y_train, y_test = (data.y_train >= 5).long(), (data.y_test >= 5).long()
 
@@ -221,7 +295,9 @@ def run(cfg: Config, ctx: RunContext) -> dict:
         }
 
     def train_network(_: str) -> dict:
-        model = MLP(data.input_dim, cfg.hidden, 2).to(ctx.device)
+        with torch.random.fork_rng(devices=[]):  # the init from its own stream
+            torch.manual_seed(ctx.int_seed("init"))
+            model = MLP(data.input_dim, cfg.hidden, 2).to(ctx.device)
         hist = train_classifier(
             model,
             data.x_train.to(ctx.device),
@@ -230,7 +306,7 @@ def run(cfg: Config, ctx: RunContext) -> dict:
             batch_size=cfg.batch_size,
             lr=cfg.lr,
             momentum=cfg.momentum,
-            generator=ctx.generator(1),
+            generator=ctx.torch_rng("order"),
             ctx=ctx,
             x_test=x_test,
             y_test=y_test.to(ctx.device),
@@ -238,17 +314,21 @@ def run(cfg: Config, ctx: RunContext) -> dict:
             description="SGD",
             on_eval=compare_with_linear,
         )
+        with torch.no_grad():  # the final network's predictions, for a paired test against L
+            final_predictions = model(x_test).argmax(1).cpu().tolist()
         return {
             "step": hist.step,
             "train_acc": hist.train_acc,
             "test_acc": hist.test_acc,
             **hist.extra,
+            "final_predictions": final_predictions,
         }
 
     # One phase: a killed run resumes inside training from train_classifier's checkpoint.
     trace = ctx.run_phases(["mlp"], train_network, description="network")["mlp"]
 
     acc = trace["test_acc"]
+    final_pred = np.asarray(trace["final_predictions"])
     phase = linear_phase(acc, linear_acc, len(y_np))
     t1 = phase[0] if phase else None
 
@@ -301,5 +381,7 @@ def run(cfg: Config, ctx: RunContext) -> dict:
         "final_cmi": trace["cmi"][-1],
         "final_mu": trace["mu"][-1],
         "max_cmi": max(trace["cmi"]),
+        "only_network_right": int(((final_pred == y_np) & (lin_pred != y_np)).sum()),
+        "only_linear_right": int(((final_pred != y_np) & (lin_pred == y_np)).sum()),
         "n_test": len(y_np),
     }
