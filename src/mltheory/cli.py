@@ -480,7 +480,9 @@ def evidence(
     except ValueError as e:
         raise fail_bad_input(e) from None
     for f in files:
-        out_console.print(f"{'out of date' if check else 'rewrote'}: {f}", highlight=False)
+        out_console.print(
+            f"{'out of date' if check else 'rewrote'}: {f}", highlight=False, soft_wrap=True
+        )
     if check and files:
         raise typer.Exit(EXIT_CLAIM_FAILED)
 

@@ -184,7 +184,8 @@ def test_a_file_whose_import_fails_on_a_missing_package_exits_2_with_the_pip_com
 
 def test_the_install_command_names_our_extra_when_one_provides_the_package():
     assert registry.install_command(["ray"]) == "pip install 'mltheory[ray]'"
-    assert registry.install_command(["opacus"]) == "pip install opacus"
+    assert registry.install_command(["opacus"]) == "pip install 'mltheory[privacy]'"
+    assert registry.install_command(["not-a-pkg-x"]) == "pip install not-a-pkg-x"
 
 
 def test_requirements_are_in_the_manifest_and_checked_before_importing(monkeypatch):

@@ -55,8 +55,8 @@ def test_missing_data_is_reported_not_raised():
     p = plan("random-labels", "paper")  # CIFAR-10, absent under the tests' MLT_DATA
     assert [(d.name, d.present) for d in p.data] == [("CIFAR-10", False)]
     assert "cifar" in p.data[0].note.lower()
-    # it trains until every level is fitted: the estimate is an upper bound
-    assert p.cpu.upper_bound and p.largest_model_params == mlp_params(3072, [512], 10)
+    # every level trains a fixed budget of steps: the estimate is not an upper bound
+    assert not p.cpu.upper_bound and p.largest_model_params == mlp_params(3072, [512], 10)
 
 
 def test_an_experiment_without_a_workload_gets_no_estimate():

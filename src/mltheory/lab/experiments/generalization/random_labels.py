@@ -288,20 +288,19 @@ def load_data(cfg: Config, device: torch.device):
 
 
 def workload(cfg: Config) -> Cost:
-    """What a run trains, for ``mlt run --plan``: the levels as one population, for at most
-    ``max_steps`` (it stops once every level is fitted)."""
+    """What a run trains, for ``mlt run --plan``: every level's replicate networks as one
+    population, for the fixed budget of ``steps``."""
     in_dim, n_test = (3072, 10000) if cfg.dataset == "cifar10" else (40, 1000)
     examples = cfg.n_train + n_test
     level = Workload(
         "corruption levels",
         n_params=mlp_params(in_dim, cfg.hidden, N_CLASSES),
-        steps=cfg.max_steps,
+        steps=cfg.steps,
         batch_size=cfg.batch_size,
-        members=len(cfg.corruptions),
-        eval_examples=(cfg.max_steps // cfg.eval_every + 1) * examples,
+        members=len(cfg.corruptions) * cfg.replicates,
+        eval_examples=(cfg.steps // cfg.eval_every + 1) * examples,
         activations_per_example=in_dim + sum(cfg.hidden) + N_CLASSES,
         data_bytes=4 * in_dim * examples,
-        upper_bound=True,
     )
     return Cost([level], [cifar10_need() if cfg.dataset == "cifar10" else mnist1d_need()])
 
