@@ -158,21 +158,36 @@ def probit_fit(m: Mapping[str, Any]) -> dict[str, float]:
     }
 
 
-def _on_the_line(m: Mapping[str, Any]) -> tuple[Any, bool]:
+METRICS = {
+    "width": "each model's hidden width h",
+    "n_train": "each model's number of training examples",
+    "steps": "each model's SGD steps when evaluated",
+    "acc_train": "each model's accuracy on its training examples",
+    "acc_id": "each model's accuracy on the in-distribution test set",
+    "acc_shift": "each model's accuracy on the shifted test set",
+    "n_models": "models (width × data amount × training length)",
+    "n_test_id": "in-distribution test examples (the binomial noise of acc_id)",
+    "n_test_shift": "shifted test examples (the binomial noise of acc_shift)",
+    "probit_slope": "slope of the least-squares line Φ⁻¹(shifted) vs Φ⁻¹(in-distribution)",
+    "probit_intercept": "intercept of that line",
+    "probit_r2": "R² of that line",
+    "probit_slope_se": "standard error of its slope",
+}
+
+
+def _on_the_line(m: Mapping[str, Any]) -> tuple[Any, bool, str]:
     fit = probit_fit(m)
     # The line must explain the spread (R²) and actually rise: slope beyond its 95% interval.
     ok = fit["r2"] >= MIN_R2 and fit["slope"] - Z * fit["slope_se"] > 0
-    return {"r2": round(fit["r2"], 4), "slope": round(fit["slope"], 3)}, ok
+    return fit["r2"], ok, f"slope {fit['slope']:.3f} ± {Z * fit['slope_se']:.3f}"
 
 
-def _shift_costs_accuracy(m: Mapping[str, Any]) -> tuple[Any, bool]:
+def _shift_costs_accuracy(m: Mapping[str, Any]) -> tuple[Any, bool, str]:
     a, b = np.asarray(m["acc_id"]), np.asarray(m["acc_shift"])
     envelope = Z * np.sqrt(a * (1 - a) / m["n_test_id"] + b * (1 - b) / m["n_test_shift"])
     beyond = float(np.mean(a - b > envelope))
-    return (
-        {"mean_drop": round(float(np.mean(a - b)), 4), "fraction_beyond_noise": round(beyond, 3)},
-        beyond >= MIN_DROP_FRACTION,
-    )
+    mean_drop = float(np.mean(a - b))
+    return beyond, beyond >= MIN_DROP_FRACTION, f"mean drop {100 * mean_drop:.1f} points"
 
 
 CLAIMS = [
@@ -184,6 +199,8 @@ CLAIMS = [
         "Recht et al. Fig. 1)",
         _on_the_line,
         scales=("cpu", "paper"),
+        reads=("acc_id", "acc_shift", "n_test_id", "n_test_shift"),
+        label="R² of the probit fit",
     ),
     Claim(
         "shift-costs-accuracy",
@@ -191,12 +208,11 @@ CLAIMS = [
         "by more than the two test sets' 95% binomial envelope",
         "CIFAR-10.1: −3% to −15%; ImageNetV2: −11% to −14% (Recht et al. 2019)",
         _shift_costs_accuracy,
+        reads=("acc_id", "acc_shift", "n_test_id", "n_test_shift"),
+        unit="%",
+        label="models losing accuracy beyond noise",
     ),
 ]
-
-
-def _seed_int(seq: np.random.SeedSequence) -> int:
-    return int(seq.generate_state(1, np.uint64)[0] >> 1)
 
 
 @experiment(
@@ -208,6 +224,7 @@ def _seed_int(seq: np.random.SeedSequence) -> int:
     config=Config,
     scales=SCALES,
     claims=CLAIMS,
+    metrics=METRICS,
     lectures=("CS 229br lecture 3",),
 )
 def run(cfg: Config, ctx: RunContext) -> dict:
@@ -233,21 +250,18 @@ def run(cfg: Config, ctx: RunContext) -> dict:
     x_members = torch.stack([data.x_train[tiled(n)] for n in cfg.n_trains])
     y_members = torch.stack([data.y_train[tiled(n)] for n in cfg.n_trains])
 
-    # Random streams from the run's seed: one per width, split into the members' initial
-    # weights and their data orders.
-    width_streams = np.random.SeedSequence(ctx.seed).spawn(len(cfg.widths))
-
+    # Named random streams of the run's seed, one entry per (width, member): the members'
+    # initial weights ("init") and their data orders ("order").
     def train_width(i: int) -> list[dict]:
-        init_seq, order_seq = width_streams[i].spawn(2)
         members = len(cfg.n_trains)
         pop = PopulationMLP.init(
             data.input_dim,
             [cfg.widths[i]] * 2,
             N_CLASSES,
-            seeds=[_seed_int(s) for s in init_seq.spawn(members)],
+            seeds=[ctx.int_seed("init", i, j) for j in range(members)],
             device=ctx.device,
         )
-        gens = [torch.Generator().manual_seed(_seed_int(s)) for s in order_seq.spawn(members)]
+        gens = [ctx.torch_rng("order", i, j) for j in range(members)]
         rows, done = [], 0
         for length in cfg.lengths:
             train_population(
