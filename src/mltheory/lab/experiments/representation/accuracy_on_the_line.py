@@ -31,13 +31,16 @@ Scales (2-core laptop CPU unless noted):
     paper  the same grid with widths up to 512 and 4 training lengths up to 16000 steps; the
            paper's own populations are hundreds of ImageNet/CIFAR models (not shipped)
 
-Measured (cpu scale, 27 models per seed, 2-core x86_64 CPU shared with several other jobs,
-load average ~12, ``OMP_NUM_THREADS=1``, 2026-11-29): both claims PASS on seeds 0, 1, 2.
-Probit fit R² 0.978 / 0.978 / 0.976, slope 0.68 / 0.60 / 0.65 (intercept −0.41 / −0.43 /
-−0.43): the line lies below y = x and is flatter than it, so better models lose more points.
-In-distribution accuracy 0.26–0.67 across the models; every model (27/27 on each seed) loses
-accuracy beyond its binomial envelope, by 12.4 points on average (e.g. the best model 0.650 →
-0.435). 8–12 s per seed (7 s of CPU time); smoke 4 s.
+Development notes, hand-written and dated (2026-11-29, after the move to the platform's named
+random streams; cpu scale, 27 models per seed, 2-core x86_64 CPU shared with several other
+jobs, ``OMP_NUM_THREADS=1``): both claims PASS on seeds 0, 1, 2. Probit fit R² 0.962 / 0.974 /
+0.987, slope 0.60 / 0.63 / 0.69 (± 0.05 / 0.04 / 0.03 at 95%; intercept −0.43 / −0.43 /
+−0.42): the line lies below y = x and is flatter than it, so better models lose more points.
+In-distribution accuracy 0.25–0.68 across the models; every model (27/27 on each seed) loses
+accuracy beyond its binomial envelope, by 12.2 / 12.8 / 12.5 points on average (e.g. the best
+model of seed 0: 0.665 → 0.425). (Before the move, on the old streams: R² 0.978 / 0.978 /
+0.976, slope 0.68 / 0.60 / 0.65; same verdicts.) 7 s wall per seed (4 s in the run, 6.5 s of
+CPU time with data generation); smoke 4 s.
 Command: ``mlt run accuracy-on-the-line --scale cpu --seed S`` for S in 0, 1, 2
 """
 

@@ -28,15 +28,18 @@ Scales (2-core laptop CPU unless noted):
     cpu    5 replicates, h=128, 4000 pretraining and 1000 probe/fine-tuning steps
     paper  20 replicates, h=256, 20000 pretraining and 4000 probe/fine-tuning steps
 
-Measured (cpu scale, 5 replicates, 2-core x86_64 CPU shared with several other jobs, load
-average ~12, ``OMP_NUM_THREADS=1``, 2026-11-29): both claims PASS on seeds 0, 1, 2 (and at
-smoke scale on seeds 0, 1, 2, where the gaps are larger still). Mean accuracies, seeds 0/1/2:
-ID: LP 0.791/0.797/0.799, FT 0.852/0.871/0.874 (FT +6.2/+7.4/+7.5 points; binomial envelope
-3.7); OOD: LP 0.433/0.423/0.430, FT 0.359/0.352/0.365 (LP +7.4/+7.1/+6.6 points; envelope 3.0).
+Development notes, hand-written and dated (2026-11-29, after the move to the platform's named
+random streams; cpu scale, 5 replicates, 2-core x86_64 CPU shared with several other jobs,
+``OMP_NUM_THREADS=1``): both claims PASS on seeds 0, 1, 2. Mean accuracies, seeds 0/1/2:
+ID: LP 0.803/0.793/0.798, FT 0.868/0.858/0.863 (FT +6.5/+6.6/+6.5 points, Student-t lower
+bounds +5.2/+4.7/+5.0; binomial envelope 3.7); OOD: LP 0.432/0.435/0.451, FT 0.359/0.366/0.380
+(LP +7.4/+6.9/+7.1 points, lower bounds +5.9/+5.3/+5.6; envelope 3.0). (Before the move, on
+the old streams: FT +6.2/+7.4/+7.5 ID, LP +7.4/+7.1/+6.6 OOD; same verdicts.)
 Kumar et al.'s averages are +2 (ID, FT) and +7 (OOD, LP). Caveat: the pretrained network with
-its own head scores 0.77 on both collections, above both adapted models OOD: a head fitted on
-the narrow collection alone transfers poorly to the broad one, however the features are kept.
-14–31 s wall per seed (8 s of CPU time); smoke under 1 s of training plus data generation.
+its own head scores 0.76–0.78 on both collections, above both adapted models OOD: a head fitted
+on the narrow collection alone transfers poorly to the broad one, however the features are
+kept. 7–11 s wall per seed (5–7 s in the run, 7 s of CPU time); smoke under 1 s of training
+plus data generation.
 Command: ``mlt run transfer --scale cpu --seed S`` for S in 0, 1, 2
 """
 
