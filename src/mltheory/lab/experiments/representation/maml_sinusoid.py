@@ -35,16 +35,18 @@ Scales (2-core laptop CPU unless noted):
     cpu    6000 meta-steps per model (pretrained 6000 steps), 600 test tasks
     paper  70000 meta-steps per model (the paper's), 1000 test tasks: a GPU or a patient CPU
 
-Measured (cpu scale, 600 test tasks, 2-core x86_64 CPU shared with several other jobs, load
-average ~12, ``OMP_NUM_THREADS=1``, 2026-11-29): all 5 claims PASS on seeds 0, 1, 2.
-MAML one-step MSE at K=10: 0.606 / 0.570 / 0.551 (upper 97.5% bounds 0.65 / 0.62 / 0.59); at
-K=5: 0.99 / 0.90 / 0.82. After 10 steps (K=10): 0.18 / 0.17 / 0.19. The pretrained baseline,
-fine-tuned with its best step size (0.005–0.01 of the grid): 3.14 before, 2.60 / 2.54 / 2.40
-after one step at K=10 (MAML/pretrained = 0.23 / 0.22 / 0.23), 2.78 / 2.66 / 2.60 at K=5.
-Before fine-tuning the pretrained network is within 0.3–2.7% of the closed-form best
-task-agnostic predictor on the same tasks. Seed 0 gives identical metrics when rerun.
-Time per seed: 47–59 s of CPU time (second-order meta-steps ~3.5 ms each); 2.5–6 min wall
-under that load. Smoke: ~7 s of CPU time.
+Development notes, hand-written and dated (2026-11-29, after the move to the platform's named
+random streams; cpu scale, 600 test tasks, 2-core x86_64 CPU shared with several other jobs,
+``OMP_NUM_THREADS=1``): all 5 claims PASS on seeds 0, 1, 2. MAML one-step MSE at K=10:
+0.567 / 0.570 / 0.560 (upper 97.5% bounds 0.62 / 0.62 / 0.61); at K=5: 0.85 / 0.90 / 0.86.
+After 10 steps (K=10): 0.20 / 0.16 / 0.20. The pretrained baseline, fine-tuned with its best
+step size (0.01 at K=10, 0.005 at K=5 of the grid, every seed): 3.15 / 3.15 / 3.00 before,
+2.58 / 2.64 / 2.45 after one step at K=10 (MAML/pretrained = 0.22 / 0.22 / 0.23), 2.76 / 2.77 /
+2.64 at K=5. Before fine-tuning the pretrained network is within 0.6 / 0.7 / 1.6% (97.5%
+bound) of the closed-form best task-agnostic predictor on the same tasks. (Before the move, on
+the old streams: 0.606 / 0.570 / 0.551 at K=10 after one step; same verdicts.)
+Time per seed: 34–41 s wall, 33–34 s of CPU time, at a quieter moment (load ~1–3); earlier,
+under load ~12, 2.5–6 min wall. Smoke: ~7 s of CPU time.
 Command: ``mlt run maml-sinusoid --scale cpu --seed S`` for S in 0, 1, 2
 """
 
