@@ -9,6 +9,11 @@ from mltheory.lab import registry, runner
 from mltheory.lab.errors import BadInput
 from mltheory.lab.experiments.representation import accuracy_on_the_line as aotl
 
+NEGATIVE_CONTROLS = {
+    "accuracy-on-the-line": "test_claims_pass_on_a_line_and_fail_on_noise",
+    "shift-costs-accuracy": "test_a_shift_of_zero_fails_shift_costs_accuracy",
+}
+
 # The shifted collection drawn with the training set's own generator parameters: a fresh
 # in-distribution sample, i.e. a shift of zero.
 NO_SHIFT = {
@@ -65,7 +70,8 @@ def _on_a_line(n_models=27, seed=0):
     rng = np.random.default_rng(seed)
     acc_id = rng.uniform(0.25, 0.75, n_models)
     true_shift = aotl.stats.norm.cdf(0.9 * aotl.stats.norm.ppf(acc_id) - 0.3)
-    return {
+    # The metrics no claim reads are left as None (evaluate wants every declared key).
+    return dict.fromkeys(aotl.METRICS) | {
         "acc_id": list(rng.binomial(1000, acc_id) / 1000),
         "acc_shift": list(rng.binomial(2000, true_shift) / 2000),
         "n_test_id": 1000,

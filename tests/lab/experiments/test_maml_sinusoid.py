@@ -13,6 +13,14 @@ from mltheory.lab import registry, runner
 from mltheory.lab.errors import BadInput
 from mltheory.lab.experiments.representation import maml_sinusoid as maml
 
+NEGATIVE_CONTROLS = {
+    "one-step-k10-mse-below-1": "test_untrained_networks_fail_the_claims",
+    "beats-half-of-pretrained": "test_untrained_networks_fail_the_claims",
+    "k10-beats-k5": "test_claims_pass_on_good_metrics_and_fail_on_their_controls",
+    "keeps-improving": "test_claims_pass_on_good_metrics_and_fail_on_their_controls",
+    "pretrained-learns-the-mean": "test_untrained_networks_fail_the_claims",
+}
+
 
 @pytest.fixture(scope="module")
 def smoke_result(tmp_path_factory):
@@ -62,7 +70,8 @@ def _synthetic_metrics(n=400, seed=0):
     rng = np.random.default_rng(seed)
     scale = rng.uniform(0.1, 5, n) ** 2
     agnostic = 0.7 * scale
-    return {
+    # The metrics no claim reads are left as None (evaluate wants every declared key).
+    return dict.fromkeys(maml.METRICS) | {
         "maml_small_1step": list(0.20 * scale * rng.uniform(0.5, 1.5, n)),
         "maml_large_1step": list(0.08 * scale * rng.uniform(0.5, 1.5, n)),
         "maml_large_last": list(0.02 * scale * rng.uniform(0.5, 1.5, n)),

@@ -31,13 +31,16 @@ Scales (2-core laptop CPU unless noted):
     paper  the same grid with widths up to 512 and 4 training lengths up to 16000 steps; the
            paper's own populations are hundreds of ImageNet/CIFAR models (not shipped)
 
-Measured (cpu scale, 27 models per seed, 2-core x86_64 CPU shared with several other jobs,
-load average ~12, ``OMP_NUM_THREADS=1``, 2026-11-29): both claims PASS on seeds 0, 1, 2.
-Probit fit R² 0.978 / 0.978 / 0.976, slope 0.68 / 0.60 / 0.65 (intercept −0.41 / −0.43 /
-−0.43): the line lies below y = x and is flatter than it, so better models lose more points.
-In-distribution accuracy 0.26–0.67 across the models; every model (27/27 on each seed) loses
-accuracy beyond its binomial envelope, by 12.4 points on average (e.g. the best model 0.650 →
-0.435). 8–12 s per seed (7 s of CPU time); smoke 4 s.
+Development notes, hand-written and dated (2026-11-29, after the move to the platform's named
+random streams; cpu scale, 27 models per seed, 2-core x86_64 CPU shared with several other
+jobs, ``OMP_NUM_THREADS=1``): both claims PASS on seeds 0, 1, 2. Probit fit R² 0.962 / 0.974 /
+0.987, slope 0.60 / 0.63 / 0.69 (± 0.05 / 0.04 / 0.03 at 95%; intercept −0.43 / −0.43 /
+−0.42): the line lies below y = x and is flatter than it, so better models lose more points.
+In-distribution accuracy 0.25–0.68 across the models; every model (27/27 on each seed) loses
+accuracy beyond its binomial envelope, by 12.2 / 12.8 / 12.5 points on average (e.g. the best
+model of seed 0: 0.665 → 0.425). (Before the move, on the old streams: R² 0.978 / 0.978 /
+0.976, slope 0.68 / 0.60 / 0.65; same verdicts.) 7 s wall per seed (4 s in the run, 6.5 s of
+CPU time with data generation); smoke 4 s.
 Command: ``mlt run accuracy-on-the-line --scale cpu --seed S`` for S in 0, 1, 2
 """
 
@@ -158,21 +161,36 @@ def probit_fit(m: Mapping[str, Any]) -> dict[str, float]:
     }
 
 
-def _on_the_line(m: Mapping[str, Any]) -> tuple[Any, bool]:
+METRICS = {
+    "width": "each model's hidden width h",
+    "n_train": "each model's number of training examples",
+    "steps": "each model's SGD steps when evaluated",
+    "acc_train": "each model's accuracy on its training examples",
+    "acc_id": "each model's accuracy on the in-distribution test set",
+    "acc_shift": "each model's accuracy on the shifted test set",
+    "n_models": "models (width × data amount × training length)",
+    "n_test_id": "in-distribution test examples (the binomial noise of acc_id)",
+    "n_test_shift": "shifted test examples (the binomial noise of acc_shift)",
+    "probit_slope": "slope of the least-squares line Φ⁻¹(shifted) vs Φ⁻¹(in-distribution)",
+    "probit_intercept": "intercept of that line",
+    "probit_r2": "R² of that line",
+    "probit_slope_se": "standard error of its slope",
+}
+
+
+def _on_the_line(m: Mapping[str, Any]) -> tuple[Any, bool, str]:
     fit = probit_fit(m)
     # The line must explain the spread (R²) and actually rise: slope beyond its 95% interval.
     ok = fit["r2"] >= MIN_R2 and fit["slope"] - Z * fit["slope_se"] > 0
-    return {"r2": round(fit["r2"], 4), "slope": round(fit["slope"], 3)}, ok
+    return fit["r2"], ok, f"slope {fit['slope']:.3f} ± {Z * fit['slope_se']:.3f}"
 
 
-def _shift_costs_accuracy(m: Mapping[str, Any]) -> tuple[Any, bool]:
+def _shift_costs_accuracy(m: Mapping[str, Any]) -> tuple[Any, bool, str]:
     a, b = np.asarray(m["acc_id"]), np.asarray(m["acc_shift"])
     envelope = Z * np.sqrt(a * (1 - a) / m["n_test_id"] + b * (1 - b) / m["n_test_shift"])
     beyond = float(np.mean(a - b > envelope))
-    return (
-        {"mean_drop": round(float(np.mean(a - b)), 4), "fraction_beyond_noise": round(beyond, 3)},
-        beyond >= MIN_DROP_FRACTION,
-    )
+    mean_drop = float(np.mean(a - b))
+    return beyond, beyond >= MIN_DROP_FRACTION, f"mean drop {100 * mean_drop:.1f} points"
 
 
 CLAIMS = [
@@ -184,6 +202,8 @@ CLAIMS = [
         "Recht et al. Fig. 1)",
         _on_the_line,
         scales=("cpu", "paper"),
+        reads=("acc_id", "acc_shift", "n_test_id", "n_test_shift"),
+        label="R² of the probit fit",
     ),
     Claim(
         "shift-costs-accuracy",
@@ -191,12 +211,11 @@ CLAIMS = [
         "by more than the two test sets' 95% binomial envelope",
         "CIFAR-10.1: −3% to −15%; ImageNetV2: −11% to −14% (Recht et al. 2019)",
         _shift_costs_accuracy,
+        reads=("acc_id", "acc_shift", "n_test_id", "n_test_shift"),
+        unit="%",
+        label="models losing accuracy beyond noise",
     ),
 ]
-
-
-def _seed_int(seq: np.random.SeedSequence) -> int:
-    return int(seq.generate_state(1, np.uint64)[0] >> 1)
 
 
 @experiment(
@@ -208,6 +227,7 @@ def _seed_int(seq: np.random.SeedSequence) -> int:
     config=Config,
     scales=SCALES,
     claims=CLAIMS,
+    metrics=METRICS,
     lectures=("CS 229br lecture 3",),
 )
 def run(cfg: Config, ctx: RunContext) -> dict:
@@ -233,21 +253,18 @@ def run(cfg: Config, ctx: RunContext) -> dict:
     x_members = torch.stack([data.x_train[tiled(n)] for n in cfg.n_trains])
     y_members = torch.stack([data.y_train[tiled(n)] for n in cfg.n_trains])
 
-    # Random streams from the run's seed: one per width, split into the members' initial
-    # weights and their data orders.
-    width_streams = np.random.SeedSequence(ctx.seed).spawn(len(cfg.widths))
-
+    # Named random streams of the run's seed, one entry per (width, member): the members'
+    # initial weights ("init") and their data orders ("order").
     def train_width(i: int) -> list[dict]:
-        init_seq, order_seq = width_streams[i].spawn(2)
         members = len(cfg.n_trains)
         pop = PopulationMLP.init(
             data.input_dim,
             [cfg.widths[i]] * 2,
             N_CLASSES,
-            seeds=[_seed_int(s) for s in init_seq.spawn(members)],
+            seeds=[ctx.int_seed("init", i, j) for j in range(members)],
             device=ctx.device,
         )
-        gens = [torch.Generator().manual_seed(_seed_int(s)) for s in order_seq.spawn(members)]
+        gens = [ctx.torch_rng("order", i, j) for j in range(members)]
         rows, done = [], 0
         for length in cfg.lengths:
             train_population(

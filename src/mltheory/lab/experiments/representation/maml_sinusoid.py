@@ -35,16 +35,18 @@ Scales (2-core laptop CPU unless noted):
     cpu    6000 meta-steps per model (pretrained 6000 steps), 600 test tasks
     paper  70000 meta-steps per model (the paper's), 1000 test tasks: a GPU or a patient CPU
 
-Measured (cpu scale, 600 test tasks, 2-core x86_64 CPU shared with several other jobs, load
-average ~12, ``OMP_NUM_THREADS=1``, 2026-11-29): all 5 claims PASS on seeds 0, 1, 2.
-MAML one-step MSE at K=10: 0.606 / 0.570 / 0.551 (upper 97.5% bounds 0.65 / 0.62 / 0.59); at
-K=5: 0.99 / 0.90 / 0.82. After 10 steps (K=10): 0.18 / 0.17 / 0.19. The pretrained baseline,
-fine-tuned with its best step size (0.005–0.01 of the grid): 3.14 before, 2.60 / 2.54 / 2.40
-after one step at K=10 (MAML/pretrained = 0.23 / 0.22 / 0.23), 2.78 / 2.66 / 2.60 at K=5.
-Before fine-tuning the pretrained network is within 0.3–2.7% of the closed-form best
-task-agnostic predictor on the same tasks. Seed 0 gives identical metrics when rerun.
-Time per seed: 47–59 s of CPU time (second-order meta-steps ~3.5 ms each); 2.5–6 min wall
-under that load. Smoke: ~7 s of CPU time.
+Development notes, hand-written and dated (2026-11-29, after the move to the platform's named
+random streams; cpu scale, 600 test tasks, 2-core x86_64 CPU shared with several other jobs,
+``OMP_NUM_THREADS=1``): all 5 claims PASS on seeds 0, 1, 2. MAML one-step MSE at K=10:
+0.567 / 0.570 / 0.560 (upper 97.5% bounds 0.62 / 0.62 / 0.61); at K=5: 0.85 / 0.90 / 0.86.
+After 10 steps (K=10): 0.20 / 0.16 / 0.20. The pretrained baseline, fine-tuned with its best
+step size (0.01 at K=10, 0.005 at K=5 of the grid, every seed): 3.15 / 3.15 / 3.00 before,
+2.58 / 2.64 / 2.45 after one step at K=10 (MAML/pretrained = 0.22 / 0.22 / 0.23), 2.76 / 2.77 /
+2.64 at K=5. Before fine-tuning the pretrained network is within 0.6 / 0.7 / 1.6% (97.5%
+bound) of the closed-form best task-agnostic predictor on the same tasks. (Before the move, on
+the old streams: 0.606 / 0.570 / 0.551 at K=10 after one step; same verdicts.)
+Time per seed: 34–41 s wall, 33–34 s of CPU time, at a quieter moment (load ~1–3); earlier,
+under load ~12, 2.5–6 min wall. Smoke: ~7 s of CPU time.
 Command: ``mlt run maml-sinusoid --scale cpu --seed S`` for S in 0, 1, 2
 """
 
@@ -298,30 +300,53 @@ def paired_lower_bound(a: Sequence[float], b: Sequence[float]) -> tuple[float, f
     return mean, mean - Z * se
 
 
-def _one_step_below_bound(m: Mapping[str, Any]) -> tuple[Any, bool]:
+METRICS = {
+    "shots": "the two K (support points per test task), smaller first",
+    "maml_small_1step": "each test task's query MSE of MAML (K small) after one inner step",
+    "maml_large_1step": "each test task's query MSE of MAML (K large) after one inner step",
+    "maml_large_last": "each test task's query MSE of MAML (K large) after the last test step",
+    "pretrained_large_0step": "each test task's query MSE of the pretrained network, "
+    "before fine-tuning",
+    "pretrained_large_1step": "each test task's query MSE of the pretrained network after one "
+    "fine-tuning step on K large points (its best step size)",
+    "zero_predictor": "each test task's query MSE of the zero predictor",
+    "best_agnostic": "each test task's query MSE of the closed-form best task-agnostic predictor",
+    "mse_curve_maml_small": "MAML (K small): mean test MSE after 0, 1, …, adapt_steps steps",
+    "mse_curve_maml_large": "MAML (K large): mean test MSE after 0, 1, …, adapt_steps steps",
+    "mse_curve_pretrained_small": "pretrained (K small): mean test MSE after 0 … adapt_steps",
+    "mse_curve_pretrained_large": "pretrained (K large): mean test MSE after 0 … adapt_steps",
+    "pretrained_finetune_lr": "the pretrained network's best fine-tuning step size, per K",
+    "zero_predictor_mse_closed_form": "E[A²]/2, the zero predictor's expected MSE",
+    "best_agnostic_mse_closed_form": "the best task-agnostic predictor's expected MSE",
+    "final_meta_loss": "each MAML model's last logged meta-training loss",
+    "test_tasks": "test tasks the MSEs average (the noise of every mean)",
+}
+
+
+def _one_step_below_bound(m: Mapping[str, Any]) -> tuple[Any, bool, str]:
     mean, se = mean_and_se(m["maml_large_1step"])
     upper = mean + Z * se
-    return {"mse": round(mean, 4), "upper_97.5": round(upper, 4)}, upper < MAML_MSE_BOUND
+    return mean, upper < MAML_MSE_BOUND, f"upper 97.5% bound {upper:.4g}"
 
 
-def _below_half_pretrained(m: Mapping[str, Any]) -> tuple[Any, bool]:
+def _below_half_pretrained(m: Mapping[str, Any]) -> tuple[Any, bool, str]:
     half_pre = HALF * np.asarray(m["pretrained_large_1step"])
     diff, lower = paired_lower_bound(half_pre, m["maml_large_1step"])
     ratio = float(np.mean(m["maml_large_1step"]) / np.mean(m["pretrained_large_1step"]))
-    return {"ratio": round(ratio, 4), "margin_lower_97.5": round(lower, 4)}, lower > 0
+    return ratio, lower > 0, f"margin below half, lower 97.5% bound {lower:.4g}"
 
 
-def _large_k_beats_small_k(m: Mapping[str, Any]) -> tuple[Any, bool]:
+def _large_k_beats_small_k(m: Mapping[str, Any]) -> tuple[Any, bool, str]:
     diff, lower = paired_lower_bound(m["maml_small_1step"], m["maml_large_1step"])
-    return {"mse_small_minus_large": round(diff, 4), "lower_97.5": round(lower, 4)}, lower > 0
+    return diff, lower > 0, f"lower 97.5% bound {lower:.4g}"
 
 
-def _keeps_improving(m: Mapping[str, Any]) -> tuple[Any, bool]:
+def _keeps_improving(m: Mapping[str, Any]) -> tuple[Any, bool, str]:
     diff, lower = paired_lower_bound(m["maml_large_1step"], m["maml_large_last"])
-    return {"mse_1_minus_last": round(diff, 4), "lower_97.5": round(lower, 4)}, lower > 0
+    return diff, lower > 0, f"lower 97.5% bound {lower:.4g}"
 
 
-def _pretrained_learns_the_mean(m: Mapping[str, Any]) -> tuple[Any, bool]:
+def _pretrained_learns_the_mean(m: Mapping[str, Any]) -> tuple[Any, bool, str]:
     # Paired over the same test points: the pretrained network's 0-step error against the
     # closed-form best task-agnostic predictor's, and against the zero predictor's.
     ref = float(np.mean(m["best_agnostic"]))
@@ -329,8 +354,9 @@ def _pretrained_learns_the_mean(m: Mapping[str, Any]) -> tuple[Any, bool]:
     _, below_zero = paired_lower_bound(m["zero_predictor"], m["pretrained_large_0step"])
     gap = abs(mean) + Z * se
     return (
-        {"excess_over_best_agnostic": round(mean, 4), "relative_bound": round(gap / ref, 4)},
+        gap / ref,
         gap < AGNOSTIC_TOLERANCE * ref and below_zero > 0,
+        f"excess over best agnostic {mean:.4g}; below zero predictor by ≥ {below_zero:.4g}",
     )
 
 
@@ -343,6 +369,8 @@ CLAIMS = [
         "lower at K=10",
         _one_step_below_bound,
         scales=("cpu", "paper"),
+        reads=("maml_large_1step",),
+        label="MAML test MSE after one step, K=10",
     ),
     Claim(
         "beats-half-of-pretrained",
@@ -352,6 +380,9 @@ CLAIMS = [
         "Fig. 3: pretrained stays ≈ 2–3 (near the best task-agnostic MSE, 3.01 in closed form), MAML ≈ 0.5",
         _below_half_pretrained,
         scales=("cpu", "paper"),
+        reads=("maml_large_1step", "pretrained_large_1step"),
+        unit="×",
+        label="one-step MSE, MAML / pretrained, K=10",
     ),
     Claim(
         "k10-beats-k5",
@@ -360,6 +391,8 @@ CLAIMS = [
         "Fig. 3: the K=10 curve lies below the K=5 curve",
         _large_k_beats_small_k,
         scales=("cpu", "paper"),
+        reads=("maml_small_1step", "maml_large_1step"),
+        label="one-step MSE, K=5 minus K=10",
     ),
     Claim(
         "keeps-improving",
@@ -368,6 +401,8 @@ CLAIMS = [
         "§5.1: 'the model learned with MAML continues to improve with additional gradient steps'",
         _keeps_improving,
         scales=("cpu", "paper"),
+        reads=("maml_large_1step", "maml_large_last"),
+        label="MSE after one step minus after the last step, K=10",
     ),
     Claim(
         "pretrained-learns-the-mean",
@@ -376,12 +411,12 @@ CLAIMS = [
         "predictor's (paired, 97.5% bounds)",
         "best task-agnostic MSE 3.01, zero predictor 4.25 (closed forms at the paper's ranges)",
         _pretrained_learns_the_mean,
+        reads=("pretrained_large_0step", "best_agnostic", "zero_predictor"),
+        unit="%",
+        label="pretrained vs best task-agnostic MSE, 97.5% relative bound",
+        sanity=True,
     ),
 ]
-
-
-def _torch_generator(seq: np.random.SeedSequence) -> torch.Generator:
-    return torch.Generator().manual_seed(int(seq.generate_state(1, np.uint64)[0] >> 1))
 
 
 def _train_maml(net, cfg: Config, k: int, gen: torch.Generator, ctx: RunContext, label: str):
@@ -436,17 +471,18 @@ def _r(values: torch.Tensor) -> list[float]:
     config=Config,
     scales=SCALES,
     claims=CLAIMS,
+    metrics=METRICS,
     lectures=("CS 229br lecture 4",),
 )
 def run(cfg: Config, ctx: RunContext) -> dict:
     k_small, k_large = cfg.shots
-    # One random stream per purpose, spawned from the run's seed (streams never overlap):
-    # meta-training tasks of each MAML model, the pretrained baseline's tasks, the test tasks.
+    # Named random streams of the run's seed, one per purpose: the meta-training tasks of each
+    # MAML model, the pretrained baseline's tasks, the test tasks.
     names = ("maml_small", "maml_large", "pretrained", "test")
-    streams = dict(zip(names, np.random.SeedSequence(ctx.seed).spawn(len(names)), strict=True))
-    gens = {name: _torch_generator(seq) for name, seq in streams.items()}
+    gens = {name: ctx.torch_rng(f"tasks_{name}") for name in names}
 
-    # All three networks start from the same weights (drawn from the run's seeded torch RNG).
+    # All three networks start from the same weights, drawn from the stream "init".
+    torch.manual_seed(ctx.int_seed("init"))
     init = sine_network(cfg.hidden)
     nets = {name: copy.deepcopy(init) for name in ("maml_small", "maml_large", "pretrained")}
 
