@@ -36,14 +36,14 @@ max |u − u_eq12|/s = 2.0% (mode s = 1.5; tolerance 5%); half-times 1.29, 1.82,
 ordered by s; log-log slope of half-time against (1/s) ln(s/u₀ − 1): 1.001. Seeds 1–3: curve
 deviation 0.9–2.1%, slope 0.9995–1.003. All claims PASS in 3.9 s.
 .. evidence: begin
-Evidence (written by ``mlt evidence`` from evidence/cpu-seed0; do not edit):
-cpu scale, seed 0, 2.1 s: 4/4 PASS; machine not recorded in summary.json (see evidence/README.md).
-    sigmoid: 0.01985 (PASS)
-    order: [1.294, 1.816, 2.504, 3.368, 6.14] (PASS)
-    learning-time: 0.01069 (PASS)
-    time-scaling: 1.001 (PASS)
-smoke scale: 0.4 s, 2/4 PASS.
-Reproduce: ``mlt reproduce --scale cpu --seed 0 --out repro``
+Evidence (written by ``mlt evidence`` from evidence/cpu-seeds3; do not edit):
+cpu scale, seeds 0–2, 1.0 s per seed: reproduces on 3/3 seeds; 2026-11-29, AMD EPYC, 2 cores, torch 2.13.0+cpu, 1 thread(s).
+    sigmoid: 1.85% [0.491%, 3.2%] (3/3 seeds)
+    order: 0 τ [0 τ, 0 τ] (3/3 seeds)
+    learning-time: 1.16% [0.0683%, 2.25%] (3/3 seeds)
+    time-scaling: 1.005 [0.9931, 1.017] (3/3 seeds)
+smoke scale: 0.2 s per seed, reproduces on 3/3 seeds.
+Reproduce: ``mlt reproduce --scale cpu --seeds 3 --out cpu-seeds3``
 .. evidence: end
 Command: ``mlt run deep-linear --scale cpu --seed 0``
 """

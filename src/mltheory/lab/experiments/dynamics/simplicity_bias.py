@@ -37,15 +37,15 @@ I(F;Y|L) = 0.128 bits, μ = 0.035 bits (0.68× its linear-phase value: μ sags b
 rather than staying flat as in the paper's figure). Seeds 1–3: the same verdicts. Wall time 142 s
 under heavy load (torch's two threads contend); ~17 s in a single-threaded process.
 .. evidence: begin
-Evidence (written by ``mlt evidence`` from evidence/cpu-seed0; do not edit):
-cpu scale, seed 0, 11 s: 5/5 PASS; machine not recorded in summary.json (see evidence/README.md).
-    linear-phase-agreement: 0.912 (PASS)
-    linear-phase-explained: 0.1508 (PASS)
-    beyond-linear: 0.094 (PASS)
-    cmi-grows: 0.1134 (PASS)
-    retains-linear: 0.7313 (PASS)
-smoke scale: 1.9 s, 2/5 PASS.
-Reproduce: ``mlt reproduce --scale cpu --seed 0 --out repro``
+Evidence (written by ``mlt evidence`` from evidence/cpu-seeds3; do not edit):
+cpu scale, seeds 0–2, 10 s per seed: reproduces on 3/3 seeds; 2026-11-29, AMD EPYC, 2 cores, torch 2.13.0+cpu, 1 thread(s).
+    linear-phase-agreement: 92% [90.8%, 93.3%] (3/3 seeds)
+    linear-phase-explained: 13% [9.86%, 16.2%] (3/3 seeds)
+    beyond-linear: 10.6% [7.67%, 13.6%] (3/3 seeds)
+    cmi-grows: 0.1342 bits [0.09232 bits, 0.1761 bits] (3/3 seeds)
+    retains-linear: 0.7169 × [0.5874 ×, 0.8465 ×] (3/3 seeds)
+smoke scale: 1.0 s per seed, reproduces on 3/3 seeds.
+Reproduce: ``mlt reproduce --scale cpu --seeds 3 --out cpu-seeds3``
 .. evidence: end
 Command: ``mlt run simplicity-bias --scale cpu --seed 0``
 """

@@ -59,16 +59,16 @@ points of test-set noise (1000 examples), so the single highest point moves amon
 threshold across seeds 0–2 (at 4000 steps) and failed the factor-2 window for one or two of
 them. The window itself is unchanged.
 .. evidence: begin
-Evidence (written by ``mlt evidence`` from evidence/cpu-seed0; do not edit):
-cpu scale, seed 0, 74 s: 6/6 PASS; machine not recorded in summary.json (see evidence/README.md).
-    wider-fits-better: [0.7253, 0] (PASS)
-    widest-interpolates: 0 (PASS)
-    test-error-rises: 49.3% at h=16 → 55.0% at h=62 (rise 0.057) (PASS)
-    test-error-falls-again: 0.133 (PASS)
-    peak-at-interpolation-threshold: peak region h=28–62 (highest at h=62), threshold h=80 (ratio 0.78) (PASS)
-    peak-shrinks-without-noise: rise 0.057 with noise, 0.000 without (PASS)
-smoke scale: 0.7 s, 1/6 PASS.
-Reproduce: ``mlt reproduce --scale cpu --seed 0 --out repro``
+Evidence (written by ``mlt evidence`` from evidence/cpu-seeds3; do not edit):
+cpu scale, seeds 0–2, 65 s per seed: reproduces on 3/3 seeds; 2026-11-29, AMD EPYC, 2 cores, torch 2.13.0+cpu, 1 thread(s).
+    wider-fits-better: 72% [69.7%, 74.4%] (3/3 seeds)
+    widest-interpolates: 0% [0%, 0%] (3/3 seeds)
+    test-error-rises: 7.81% [4.1%, 11.5%] (3/3 seeds)
+    test-error-falls-again: 14.1% [13.2%, 15%] (3/3 seeds)
+    peak-at-interpolation-threshold: 0.7106 × [0.4457 ×, 0.9755 ×] (3/3 seeds)
+    peak-shrinks-without-noise: 0.07545 × [-0.2214 ×, 0.3723 ×] (3/3 seeds)
+smoke scale: 0.4 s per seed, reproduces on 3/3 seeds.
+Reproduce: ``mlt reproduce --scale cpu --seeds 3 --out cpu-seeds3``
 .. evidence: end
 Command: ``mlt run deep-double-descent --scale cpu --seed 0``
 """

@@ -14,15 +14,15 @@ Scales (2-core laptop CPU unless noted):
     paper  n=2000, d=20000 (GPU or a patient CPU)
 
 .. evidence: begin
-Evidence (written by ``mlt evidence`` from evidence/cpu-seed0; do not edit):
-cpu scale, seed 0, 1.0 s: 5/5 PASS; machine not recorded in summary.json (see evidence/README.md).
-    pinv-limit: 4.298e-15 (PASS)
-    interpolates: 2.047e-16 (PASS)
-    row-space: 2.435e-15 (PASS)
-    shifted-start: 2.699e-15 (PASS)
-    min-norm: 4.441e-16 (PASS)
-smoke scale: 0.4 s, 5/5 PASS.
-Reproduce: ``mlt reproduce --scale cpu --seed 0 --out repro``
+Evidence (written by ``mlt evidence`` from evidence/cpu-seeds3; do not edit):
+cpu scale, seeds 0–2, 0.7 s per seed: reproduces on 3/3 seeds; 2026-11-29, AMD EPYC, 2 cores, torch 2.13.0+cpu, 1 thread(s).
+    pinv-limit: 4.433e-15 [4.297e-15, 4.568e-15] (3/3 seeds)
+    interpolates: 1.97e-16 [1.562e-16, 2.377e-16] (3/3 seeds)
+    row-space: 2.512e-15 [2.464e-15, 2.561e-15] (3/3 seeds)
+    shifted-start: 2.894e-15 [2.77e-15, 3.018e-15] (3/3 seeds)
+    min-norm: 5.973e-16 [1.075e-16, 1.087e-15] (3/3 seeds)
+smoke scale: 0.4 s per seed, reproduces on 3/3 seeds.
+Reproduce: ``mlt reproduce --scale cpu --seeds 3 --out cpu-seeds3``
 .. evidence: end
 Command: ``mlt run min-norm --scale cpu --seed 0``
 """

@@ -40,15 +40,15 @@ numbers up to rounding): seed 0 steps to fit 2950/3600/3700/3900/3900 (1.32×), 
 0.517/0.403/0.278/0.157/0.115, all 5 claims PASS; seeds 1–3 all PASS, ratios 1.31–1.33.
 7 s per run single-threaded (load average 1.5–3.4), against ~20 s one level after another.
 .. evidence: begin
-Evidence (written by ``mlt evidence`` from evidence/cpu-seed0; do not edit):
-cpu scale, seed 0, 6.6 s: 5/5 PASS; machine not recorded in summary.json (see evidence/README.md).
-    fits-every-level: 0.99 (PASS)
-    chance-at-full-corruption: 0.113 (PASS)
-    test-error-grows: [0.483, 0.594, 0.733, 0.839, 0.887] (PASS)
-    fit-time-grows: [2950, 3550, 3750, 3900, 3900] (PASS)
-    fit-time-small-factor: 1.322 (PASS)
-smoke scale: 0.4 s, 2/5 PASS.
-Reproduce: ``mlt reproduce --scale cpu --seed 0 --out repro``
+Evidence (written by ``mlt evidence`` from evidence/cpu-seeds3; do not edit):
+cpu scale, seeds 0–2, 34 s per seed: reproduces on 3/3 seeds; 2026-11-29, AMD EPYC, 2 cores, torch 2.13.0+cpu, 1 thread(s).
+    fits-every-level: 100% [99.9%, 100%] (3/3 seeds)
+    chance-at-full-corruption: 10.3% [9.13%, 11.4%] (3/3 seeds)
+    test-error-grows: 42.1% [40.8%, 43.4%] (3/3 seeds)
+    fit-time-grows: 33.33 steps [-38.38 steps, 105 steps] (3/3 seeds)
+    fit-time-small-factor: 1.296 × [1.241 ×, 1.352 ×] (3/3 seeds)
+smoke scale: 0.8 s per seed, reproduces on 3/3 seeds.
+Reproduce: ``mlt reproduce --scale cpu --seeds 3 --out cpu-seeds3``
 .. evidence: end
 Command: ``mlt run random-labels --scale cpu --seed 0``
 """

@@ -41,6 +41,14 @@ accuracy beyond its binomial envelope, by 12.2 / 12.8 / 12.5 points on average (
 model of seed 0: 0.665 → 0.425). (Before the move, on the old streams: R² 0.978 / 0.978 /
 0.976, slope 0.68 / 0.60 / 0.65; same verdicts.) 7 s wall per seed (4 s in the run, 6.5 s of
 CPU time with data generation); smoke 4 s.
+.. evidence: begin
+Evidence (written by ``mlt evidence`` from evidence/cpu-seeds3; do not edit):
+cpu scale, seeds 0–2, 3.6 s per seed: reproduces on 3/3 seeds; 2026-11-29, AMD EPYC, 2 cores, torch 2.13.0+cpu, 1 thread(s).
+    accuracy-on-the-line: 0.9745 [0.9435, 1.005] (3/3 seeds)
+    shift-costs-accuracy: 100% [100%, 100%] (3/3 seeds)
+smoke scale: 0.3 s per seed, reproduces on 3/3 seeds.
+Reproduce: ``mlt reproduce --scale cpu --seeds 3 --out cpu-seeds3``
+.. evidence: end
 Command: ``mlt run accuracy-on-the-line --scale cpu --seed S`` for S in 0, 1, 2
 """
 

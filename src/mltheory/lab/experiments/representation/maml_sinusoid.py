@@ -47,6 +47,17 @@ bound) of the closed-form best task-agnostic predictor on the same tasks. (Befor
 the old streams: 0.606 / 0.570 / 0.551 at K=10 after one step; same verdicts.)
 Time per seed: 34–41 s wall, 33–34 s of CPU time, at a quieter moment (load ~1–3); earlier,
 under load ~12, 2.5–6 min wall. Smoke: ~7 s of CPU time.
+.. evidence: begin
+Evidence (written by ``mlt evidence`` from evidence/cpu-seeds3; do not edit):
+cpu scale, seeds 0–2, 32 s per seed: reproduces on 3/3 seeds; 2026-11-29, AMD EPYC, 2 cores, torch 2.13.0+cpu, 1 thread(s).
+    one-step-k10-mse-below-1: 0.5656 [0.5533, 0.578] (3/3 seeds)
+    beats-half-of-pretrained: 0.2213 × [0.2052 ×, 0.2374 ×] (3/3 seeds)
+    k10-beats-k5: 0.304 [0.2397, 0.3683] (3/3 seeds)
+    keeps-improving: 0.3774 [0.3093, 0.4455] (3/3 seeds)
+    pretrained-learns-the-mean: 0.945% [-0.451%, 2.34%] (3/3 seeds)
+smoke scale: 1.4 s per seed, reproduces on 3/3 seeds.
+Reproduce: ``mlt reproduce --scale cpu --seeds 3 --out cpu-seeds3``
+.. evidence: end
 Command: ``mlt run maml-sinusoid --scale cpu --seed S`` for S in 0, 1, 2
 """
 

@@ -40,6 +40,14 @@ its own head scores 0.76–0.78 on both collections, above both adapted models O
 on the narrow collection alone transfers poorly to the broad one, however the features are
 kept. 7–11 s wall per seed (5–7 s in the run, 7 s of CPU time); smoke under 1 s of training
 plus data generation.
+.. evidence: begin
+Evidence (written by ``mlt evidence`` from evidence/cpu-seeds3; do not edit):
+cpu scale, seeds 0–2, 4.5 s per seed: reproduces on 3/3 seeds; 2026-11-29, AMD EPYC, 2 cores, torch 2.13.0+cpu, 1 thread(s).
+    fine-tuning-wins-in-distribution: 6.5% [6.39%, 6.61%] (3/3 seeds)
+    probe-wins-under-shift: 7.13% [6.5%, 7.76%] (3/3 seeds)
+smoke scale: 0.3 s per seed, reproduces on 3/3 seeds.
+Reproduce: ``mlt reproduce --scale cpu --seeds 3 --out cpu-seeds3``
+.. evidence: end
 Command: ``mlt run transfer --scale cpu --seed S`` for S in 0, 1, 2
 """
 
