@@ -485,6 +485,11 @@ def evidence(
         )
     if check and files:
         raise typer.Exit(EXIT_CLAIM_FAILED)
+    if any(f.suffix == ".py" for f in files):
+        # The manifest that `mlt list`/`show` read holds each module's docstring and source hash.
+        from mltheory.lab import manifest
+
+        manifest.main([])
 
 
 @app.command()

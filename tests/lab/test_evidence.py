@@ -21,7 +21,7 @@ def test_readme_and_docstrings_agree_with_evidence():
 
 def _copy(tmp_path):
     (tmp_path / "evidence").mkdir()
-    for d in ("cpu-seed0", "smoke-seed0"):
+    for d in ("cpu-seeds3", "smoke-seeds3"):
         (tmp_path / "evidence" / d).mkdir()
         shutil.copy(ROOT / "evidence" / d / "summary.json", tmp_path / "evidence" / d)
     shutil.copy(ROOT / "README.md", tmp_path / "README.md")
@@ -31,37 +31,38 @@ def _copy(tmp_path):
 def test_a_new_reproduction_makes_the_docs_stale_until_rewritten(tmp_path):
     root = _copy(tmp_path)
     assert evidence.stale(root) == []
-    path = root / "evidence" / "cpu-seed0" / "summary.json"
+    path = root / "evidence" / "cpu-seeds3" / "summary.json"
     summary = json.loads(path.read_text())
-    summary["experiments"][0]["duration_s"] = 123.0
+    summary["experiments"][0]["duration_s"] = 369.0  # over 3 seeds
     path.write_text(json.dumps(summary))
     assert evidence.stale(root) == [root / "README.md"]
     assert evidence.write(root) == [root / "README.md"]
-    assert "| 123 s |" in (root / "README.md").read_text()
+    assert "| 123 s per seed |" in (root / "README.md").read_text()
     assert evidence.stale(root) == []
 
 
 def test_a_summary_over_seeds_wins_and_shows_pass_rates(tmp_path):
     root = _copy(tmp_path)
-    over = root / "evidence" / "cpu-seeds3"
+    over = root / "evidence" / "cpu-seeds5"
     over.mkdir()
-    summary = json.loads((root / "evidence" / "cpu-seed0" / "summary.json").read_text())
+    summary = json.loads((root / "evidence" / "cpu-seeds3" / "summary.json").read_text())
     first = summary["experiments"][0]
-    first.update(seeds=[0, 1, 2], reproduced_seeds=[0, 2], reproduces="2/3", duration_s=30.0)
+    seeds = [0, 1, 2, 3, 4]
+    first.update(seeds=seeds, reproduced_seeds=[0, 2, 3, 4], reproduces="4/5", duration_s=50.0)
     first["claims"] = [
         {
             "id": "c",
-            "passed": 2,
-            "checked": 3,
-            "measured": {"kind": "number", "mean": 0.5, "ci": [0.4, 0.6], "n": 3},
+            "passed": 4,
+            "checked": 5,
+            "measured": {"kind": "number", "mean": 0.5, "ci": [0.4, 0.6], "n": 5},
         }
     ]
-    summary["seeds"] = [0, 1, 2]
+    summary["seeds"] = seeds
     (over / "summary.json").write_text(json.dumps(summary))
     evidence.write(root)
     table = (root / "README.md").read_text()
-    assert "reproduces on 2/3 seeds" in table and "`c` 0.5 [0.4, 0.6] (2/3 seeds)" in table
-    assert "10 s per seed" in table and "seeds 0–2" in table
+    assert "reproduces on 4/5 seeds" in table and "`c` 0.5 [0.4, 0.6] (4/5 seeds)" in table
+    assert "10 s per seed" in table and "seeds 0–4" in table
 
 
 def test_a_docstring_gets_its_section_inserted_then_replaced():
@@ -80,7 +81,7 @@ def test_cli_check_exits_1_when_stale(tmp_path, monkeypatch):
     cli = CliRunner()
     assert cli.invoke(app, ["evidence", "--check"]).exit_code == 0
     (root / "README.md").write_text(
-        (root / "README.md").read_text().replace("4/4 PASS", "4/4 PASS!", 1)
+        (root / "README.md").read_text().replace("on 3/3 seeds", "on 3/3 seeds!", 1)
     )
     r = cli.invoke(app, ["evidence", "--check"])
     assert r.exit_code == 1 and "README.md" in r.output
