@@ -514,7 +514,14 @@ def report(
     if (path / "seeds.json").exists():  # a run over seeds (mlt run --seeds K)
         from mltheory.lab import verdicts
 
-        seeds_summary = json.loads((path / "seeds.json").read_text())
+        try:
+            seeds_summary = json.loads((path / "seeds.json").read_text())
+            if not isinstance(seeds_summary, dict):
+                raise ValueError("not a JSON object")
+        except (OSError, ValueError) as err:
+            raise fail_bad_input(
+                BadInput(f"{path / 'seeds.json'} cannot be read as a run over seeds ({err}).")
+            ) from None
         if fmt == "json":
             print_json(seeds_summary)
         elif fmt == "markdown":
@@ -527,14 +534,22 @@ def report(
     if (path / "summary.json").exists():
         from mltheory.lab.reproduce import write_report
 
-        html_path = write_report(path)
+        try:
+            html_path = write_report(path)
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise fail_bad_input(
+                BadInput(f"{path / 'summary.json'} cannot be read as a reproduction ({err}).")
+            ) from None
         out_console.print(f"report: {html_path}", highlight=False, soft_wrap=True)
         return
     if not (path / "result.json").exists():
         raise fail_bad_input(
             BadInput(f"{path} holds neither result.json (a run) nor summary.json (a reproduction)")
         )
-    result = Result.load(path)
+    try:
+        result = Result.load(path)
+    except BadInput as e:
+        raise fail_bad_input(e) from None
     if fmt == "json":
         print_json(result.as_dict())
     elif fmt == "markdown":
@@ -557,7 +572,10 @@ def runs(
     """List runs recorded in the run store's index."""
     from mltheory.lab.store import RunIndex
 
-    rows = RunIndex().query(experiment, status, limit)
+    try:
+        rows = RunIndex().query(experiment, status, limit)
+    except BadInput as e:
+        raise fail_bad_input(e) from None
     if as_json:
         print_json(rows)
         return

@@ -222,3 +222,27 @@ def test_progress_bars_go_to_stderr_and_quiet_silences_them(tmp_path, mlt_env):
     quiet = _run_in_fake_terminal(["--quiet"], tmp_path, mlt_env)
     assert "training" not in quiet.stderr and "noise levels" not in quiet.stderr
     assert "PASS" in quiet.stdout  # the verdict table still prints
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("result.json", "{bad"),
+        ("result.json", '{"experiment": "x"}'),
+        ("result.json", "[]"),
+        ("seeds.json", "{bad"),
+        ("summary.json", '{"experiments": 3}'),
+    ],
+)
+def test_report_on_a_corrupt_file_is_bad_input_not_a_traceback(name, content, tmp_path):
+    (tmp_path / name).write_text(content)
+    res = mlt("report", str(tmp_path))
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output and name in " ".join(res.stderr.split())
+
+
+def test_runs_with_a_corrupt_index_is_bad_input_not_a_traceback(isolated_lab):
+    (isolated_lab / "index.sqlite").write_text("garbage")
+    res = mlt("runs")
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output and "move it aside" in " ".join(res.stderr.split())

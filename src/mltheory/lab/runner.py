@@ -97,8 +97,16 @@ class Result:
 
     @classmethod
     def load(cls, run_dir: str | Path) -> Result:
+        """The result in ``run_dir``; :class:`BadInput` when ``result.json`` cannot be read as
+        one (hand-edited, truncated, from something else)."""
         run_dir = Path(run_dir)
-        return cls.from_dict(read_json(run_dir / RESULT_FILE), out_dir=run_dir)
+        try:
+            return cls.from_dict(read_json(run_dir / RESULT_FILE), out_dir=run_dir)
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise BadInput(
+                f"{run_dir / RESULT_FILE} is not a readable run result ({type(err).__name__}: "
+                f"{err})."
+            ) from None
 
     def _repr_html_(self) -> str:  # Jupyter
         from mltheory.lab.report import result_html

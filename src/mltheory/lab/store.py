@@ -80,6 +80,18 @@ class RunIndex:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or store_root() / "index.sqlite"
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._create()
+        except sqlite3.DatabaseError as err:
+            # Lazy import: the lab's errors module is the one place user-facing errors live.
+            from mltheory.lab.errors import BadInput
+
+            raise BadInput(
+                f"the run index {self.path} cannot be opened ({err}); move it aside and it is "
+                "made anew (run directories are not affected)."
+            ) from None
+
+    def _create(self) -> None:
         with self._connect() as db:
             db.execute(
                 """CREATE TABLE IF NOT EXISTS runs (
