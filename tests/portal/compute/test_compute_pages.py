@@ -137,6 +137,9 @@ def test_a_published_run_is_public_and_forkable_but_not_cancellable_by_others(
     client.post(reverse("compute:rerun", args=[theirs.pk]))
     fork = Run.objects.exclude(pk=theirs.pk).get()
     assert (fork.owner, fork.forked_from) == (enrolled, theirs)
+    # A fork is of the same experiment: another experiment's form does not take this run.
+    other = reverse("compute:submit", args=["deep-linear"]) + f"?fork={theirs.pk}"
+    assert client.get(other).status_code == 404
 
 
 def test_the_gallery_and_course_pages_show_only_existing_experiments(client, course, staff):
@@ -192,6 +195,7 @@ def test_a_malformed_fork_parameter_is_a_404_not_an_error(client, enrolled):
     client.force_login(enrolled)
     url = reverse("compute:submit", args=["min-norm"])
     assert client.get(url + "?fork=abc").status_code == 404
+    assert client.get(url + "?fork=²").status_code == 404  # a digit to str.isdigit, not to int
     resp = client.post(url, {"scale": "smoke", "seeds": "0", "queue": "cpu", "fork": "1 OR 1"})
     assert resp.status_code == 404
     assert not Run.objects.exists()

@@ -4,6 +4,7 @@ worker that staff allowed to run student code."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 from compute_testing import PHASES_MODULE, run_state, wait_for
@@ -88,3 +89,36 @@ def test_an_upload_that_is_not_python_is_refused(client, offering, student):
     )
     assert "Upload a Python file (.py), got &#x27;notes.txt&#x27;." in resp.content.decode()
     assert not Run.objects.exists()
+
+
+def test_an_upload_refused_for_quota_leaves_no_module_or_file(client, offering, student, settings):
+    from mltheory.portal.compute import queue
+    from mltheory.portal.compute.models import ExperimentModule, Quota
+
+    course = Course.objects.create(
+        offering=offering,
+        code="CS 229br",
+        slug="cs229br",
+        title="ML theory",
+        institution="Harvard",
+        instructor="B",
+        capacity=10,
+    )
+    Enrollment.objects.create(user=student, course=course)
+    quota = queue.quota_for(student, offering)
+    Quota.objects.filter(pk=quota.pk).update(cpu_hours=0)
+    client.force_login(student)
+    resp = client.post(
+        reverse("compute:upload"),
+        {
+            "module": SimpleUploadedFile("mine.py", STUDENT_MODULE.encode()),
+            "scale": "smoke",
+            "seeds": "0",
+            "queue": "cpu",
+        },
+    )
+    assert resp.status_code == 200
+    assert not Run.objects.exists()
+    assert not ExperimentModule.objects.exists()
+    assert "remaining" in resp.content.decode()  # the quota's refusal, not another error
+    assert list(Path(settings.MEDIA_ROOT).rglob("*.py")) == []

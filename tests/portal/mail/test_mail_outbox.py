@@ -127,6 +127,27 @@ def test_a_crash_mid_batch_loses_nothing(queued):
     assert set(queued.values_list("status", flat=True)) == {"sent"}
 
 
+def test_a_row_that_kills_its_worker_every_time_is_given_up(queued):
+    """Each death leaves the row "sending" until its lease runs out; claiming counts an attempt,
+    and once they are spent the row fails instead of crash-looping the worker for ever."""
+    row = queued.first()
+    OutgoingEmail.objects.exclude(pk=row.pk).delete()
+    now = timezone.now()
+    for _ in range(OutgoingEmail.MAX_ATTEMPTS):
+        with (
+            mock.patch("django.utils.timezone.now", return_value=now),
+            pytest.raises(SystemExit),
+        ):
+            OutgoingEmail.objects.send_due(connection=CrashOnNth(1))
+        now += LEASE + timedelta(seconds=1)
+    with mock.patch("django.utils.timezone.now", return_value=now):
+        counts = OutgoingEmail.objects.send_due(connection=CrashOnNth(1))
+    row.refresh_from_db()
+    assert counts["failed"] == 1
+    assert row.status == "failed" and "died" in row.last_error
+    assert mail.outbox == []
+
+
 def test_send_outbox_loop_sends_and_stops_cleanly(queued):
     # The loop sleeps when the outbox is empty; stopping it there (Ctrl-C) ends it cleanly.
     with mock.patch(

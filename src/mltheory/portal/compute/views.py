@@ -48,7 +48,7 @@ def _fork_source(request, pk: str | None) -> Run | None:
     """The run named by ``?fork=`` (one the viewer may see), or None when none is named."""
     if not pk:
         return None
-    if not pk.isdigit():
+    if not (pk.isascii() and pk.isdigit()):  # "²".isdigit() is True, and int("²") raises
         raise Http404(f"No run {pk!r}.")
     return _visible_run(request, int(pk))
 
@@ -88,6 +88,8 @@ def submit(request, name: str):
     fork = _fork_source(
         request, (request.POST if request.method == "POST" else request.GET).get("fork")
     )
+    if fork is not None and (fork.module_id or fork.experiment != name):
+        raise Http404("That run is not a run of this experiment to fork.")
     if request.method == "POST":
         form = RunForm(request.POST, experiment=name, user=request.user)
         if form.is_valid():
@@ -149,6 +151,10 @@ def upload(request):
                 queue=form.cleaned_data["queue"],
             )
         except queue.QuotaExceeded as exc:
+            # Nothing was queued: the module stored for the run goes too, so a student over
+            # quota cannot pile up files.
+            module.file.delete(save=False)
+            module.delete()
             form.add_error(None, str(exc))
         else:
             messages.success(

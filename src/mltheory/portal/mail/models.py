@@ -109,6 +109,12 @@ class OutgoingEmailQuerySet(models.QuerySet):
                 row = self.claim_next()
                 if row is None:
                     break
+                if row.attempts > row.MAX_ATTEMPTS:
+                    # Only a row whose sender died mid-send comes back this far (a failed send
+                    # stops at MAX_ATTEMPTS): it may be what kills the worker, so give it up.
+                    died = RuntimeError("the worker sending it died (lease expired) every time")
+                    counts[row.record_failure(died)] += 1
+                    continue
                 if row.is_unwanted():
                     counts[row.record_cancelled()] += 1
                     continue
