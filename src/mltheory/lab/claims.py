@@ -144,6 +144,7 @@ def monotone(
     slack: float = 0.0,
     slack_key: str | None = None,
     relative: bool = False,
+    net_change: bool = False,
     label: str,
     unit: str = "",
     scales: Sequence[str] = SCALE_NAMES,
@@ -151,7 +152,9 @@ def monotone(
 ) -> Claim:
     """Consecutive values of the list ``metrics[key]`` move one way. A step the wrong way of at
     most ``slack`` (or ``metrics[slack_key]``, e.g. the resolution of a measurement) is
-    tolerated, relative to the earlier value with ``relative``; ``strict`` refuses ties.
+    tolerated, relative to the earlier value with ``relative``; ``strict`` refuses ties. With
+    ``net_change`` the last value must also be beyond the first by more than that slack, so that
+    a flat curve (every step within the slack) does not pass as a trend.
     Measured: the largest step the wrong way (0 when there is none)."""
 
     def check(m: Metrics):
@@ -165,6 +168,9 @@ def monotone(
             step = sign * (a - b)  # > 0: the wrong way
             back.append(step / abs(a) if relative and a != 0 else step)
         worst = max(0.0, *back)
+        moved = sign * (v[-1] - v[0])
+        if net_change and not moved > tolerated:
+            return worst, False, f"first to last: {moved:+.4g}, not beyond the slack {tolerated:g}"
         if strict:
             return worst, all(s < 0 for s in back)
         return worst, worst <= tolerated

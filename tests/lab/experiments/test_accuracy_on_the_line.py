@@ -10,7 +10,7 @@ from mltheory.lab.errors import BadInput
 from mltheory.lab.experiments.representation import accuracy_on_the_line as aotl
 
 NEGATIVE_CONTROLS = {
-    "accuracy-on-the-line": "test_claims_pass_on_a_line_and_fail_on_noise",
+    "accuracy-on-the-line": "test_a_shift_that_destroys_the_signal_is_off_the_line",
     "shift-costs-accuracy": "test_a_shift_of_zero_fails_shift_costs_accuracy",
 }
 
@@ -63,6 +63,22 @@ def test_a_shift_of_zero_fails_shift_costs_accuracy(cache_in_tmp, tmp_path):
     res = runner.run("accuracy-on-the-line", scale="smoke", seed=0, out=tmp_path / "z", **NO_SHIFT)
     verdicts = {c.id: c.passed for c in res.claims}
     assert verdicts["shift-costs-accuracy"] is False, res.claims
+
+
+def test_a_shift_that_destroys_the_signal_is_off_the_line(cache_in_tmp, tmp_path):
+    """A real run whose shifted test set is drowned in noise: every model is near chance there,
+    whatever its in-distribution accuracy, so there is no line."""
+    res = runner.run(
+        "accuracy-on-the-line",
+        scale="smoke",
+        seed=0,
+        out=tmp_path / "drowned",
+        shifted_iid_noise_scale=1.0,
+        shifted_corr_noise_scale=2.0,
+    )
+    exp = registry.get("accuracy-on-the-line")
+    verdicts = {c.id: c.passed for c in exp.evaluate(res.metrics, "cpu")}
+    assert verdicts["accuracy-on-the-line"] is False
 
 
 def _on_a_line(n_models=27, seed=0):

@@ -13,8 +13,8 @@ from mltheory.lab.experiments.representation import contrastive_probe as cp
 
 NEGATIVE_CONTROLS = {
     "probe-beats-raw-inputs": "test_claims_fail_on_their_negative_controls",
-    "pretraining-helps": "test_claims_fail_on_their_negative_controls",
-    "approaches-supervised": "test_claims_fail_on_their_negative_controls",
+    "pretraining-helps": "test_a_run_without_pretraining_fails_the_pretraining_claims",
+    "approaches-supervised": "test_a_run_without_pretraining_fails_the_pretraining_claims",
     "rrr-gap-is-memorization": "test_claims_fail_on_their_negative_controls",
 }
 
@@ -44,6 +44,18 @@ def test_smoke_run_passes_its_checked_claims(smoke_result):
     # each is a difference of measured accuracies, so all are within [-1, 1].
     assert all(-1 <= m[k] <= 1 for k in ("rrr_robustness", "rrr_memorization", "rrr_rationality"))
     assert (smoke_result.out_dir / "contrastive_probe.png").stat().st_size > 0
+
+
+def test_a_run_without_pretraining_fails_the_pretraining_claims(cache_in_tmp, tmp_path):
+    """A real run with one contrastive step: its probe is the untrained encoder's."""
+    res = runner.run(
+        "contrastive-probe", scale="smoke", seed=0, out=tmp_path / "none", steps=1, probe_points=2
+    )
+    verdicts = {
+        c.id: c.passed for c in registry.get("contrastive-probe").evaluate(res.metrics, "cpu")
+    }
+    assert verdicts["pretraining-helps"] is False
+    assert verdicts["approaches-supervised"] is False
 
 
 def test_same_seed_same_metrics(smoke_result, tmp_path):

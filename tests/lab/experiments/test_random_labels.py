@@ -96,6 +96,12 @@ def test_claims_can_fail():
         "fit-time-grows": False,
         "fit-time-small-factor": False,
     }
+    # A flat curve (every step within the evaluation interval) is no growth.
+    assert _verdicts(dict(GOOD, steps_to_fit=[3000] * 5))["fit-time-grows"] is False
+    assert (
+        _verdicts(dict(GOOD, steps_to_fit=[3000, 3050, 3000, 3050, 3050]))["fit-time-grows"]
+        is False
+    )
     not_fitted = _verdicts(dict(GOOD, steps_to_fit=[2850, 3700, 3800, 3900, None]))
     assert not_fitted["fit-time-grows"] is False and not_fitted["fit-time-small-factor"] is False
     # A significant step back up in test accuracy (0.27 → 0.41) is not "rising steadily".
