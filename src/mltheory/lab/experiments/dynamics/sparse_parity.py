@@ -21,13 +21,6 @@ Scales (2-core laptop CPU unless noted):
 Width 128 at cpu scale keeps every matmul small enough to run single-threaded (at 256 the
 first layer's matmuls go two-threaded and, on a busy 2-core machine, wait on each other).
 
-Development notes, hand-written and dated (the evidence is the generated section below).
-Measured (cpu scale, seed 0, 2-core x86_64 Xeon shared with other jobs): median steps to 99%
-300 / 680 / 1220 / 1800 / 2700 for n = 10 / 20 / 30 / 40 / 50, log-log slope 1.35 (k = 3);
-at n = 50 accuracy sits below 55% for 82% of the time to learn and spends 17% between 60% and
-95%; all 25 runs learned (lowest final fresh-sample accuracy 99.99%); all claims PASS in 92 s
-under load (~20 s on a quieter machine). Seeds 1 and 2: slopes 1.27 and 1.24, plateau 79% and
-77%, middle 18% and 18%, all claims PASS.
 .. evidence: begin
 Evidence (written by ``mlt evidence`` from evidence/cpu-seeds3; do not edit):
 cpu scale, seeds 0–2, 9.4 s per seed: reproduces on 3/3 seeds; 2026-11-29, AMD EPYC, 2 cores, torch 2.13.0+cpu, 1 thread(s).

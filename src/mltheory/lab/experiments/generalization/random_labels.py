@@ -27,18 +27,6 @@ Scales (2-core laptop CPU unless noted):
            up to 300k steps per level: a GPU. Needs the CIFAR-10 files (refused with exit 2 if
            they are missing).
 
-Development notes, hand-written and dated (the evidence is the generated section below).
-Measured (cpu scale, seed 0, 2-core x86_64 CPU shared with several other jobs): all 5 claims
-PASS. Steps to fit 99% at corruption 0/0.2/0.5/0.8/1: 2950/3600/3750/3900/3900 (random/true
-labels = 1.32×); final train accuracy ≥ 99.05% at every level; test accuracy on the true labels
-0.516/0.403/0.266/0.159/0.113 (chance 0.1 ± 3 s.e. = ±0.028 at 1000 test examples). Seeds 1–3:
-the same verdicts, ratios 1.28–1.32. Wall time 282 s under heavy load (load average ~8 on 2
-cores; torch's two threads contend); the same run in a single-threaded process took ~20 s.
-Smoke: 10 s under that load.
-As one population (the five levels batched; the same networks to float tolerance, so the same
-numbers up to rounding): seed 0 steps to fit 2950/3600/3700/3900/3900 (1.32×), test accuracy
-0.517/0.403/0.278/0.157/0.115, all 5 claims PASS; seeds 1–3 all PASS, ratios 1.31–1.33.
-7 s per run single-threaded (load average 1.5–3.4), against ~20 s one level after another.
 .. evidence: begin
 Evidence (written by ``mlt evidence`` from evidence/cpu-seeds3; do not edit):
 cpu scale, seeds 0–2, 34 s per seed: reproduces on 3/3 seeds; 2026-11-29, AMD EPYC, 2 cores, torch 2.13.0+cpu, 1 thread(s).

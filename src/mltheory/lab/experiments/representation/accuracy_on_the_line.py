@@ -39,8 +39,7 @@ jobs, ``OMP_NUM_THREADS=1``): both claims PASS on seeds 0, 1, 2. Probit fit R² 
 In-distribution accuracy 0.25–0.68 across the models; every model (27/27 on each seed) loses
 accuracy beyond its binomial envelope, by 12.2 / 12.8 / 12.5 points on average (e.g. the best
 model of seed 0: 0.665 → 0.425). (Before the move, on the old streams: R² 0.978 / 0.978 /
-0.976, slope 0.68 / 0.60 / 0.65; same verdicts.) 7 s wall per seed (4 s in the run, 6.5 s of
-CPU time with data generation); smoke 4 s.
+0.976, slope 0.68 / 0.60 / 0.65; same verdicts.)
 .. evidence: begin
 Evidence (written by ``mlt evidence`` from evidence/cpu-seeds3; do not edit):
 cpu scale, seeds 0–2, 3.6 s per seed: reproduces on 3/3 seeds; 2026-11-29, AMD EPYC, 2 cores, torch 2.13.0+cpu, 1 thread(s).

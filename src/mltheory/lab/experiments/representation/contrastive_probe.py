@@ -41,7 +41,6 @@ closes all of it; this is a small MLP after 3000 steps, and the probe was still 
 Probe generalization gap 8.8 / 8.4 / 6.0 points; RRR terms at η = 5%: robustness 0.3 / 0.7 /
 0.6 (envelope 2.1), rationality −6.6 / +1.9 / +3.1 (envelope ≈ 7.6: only ~180 noised points,
 so this check can only catch a large rationality gap), memorization 14.1 / 6.8 / 2.8 points.
-22–32 s wall per seed (19–27 s in the run, 21–23 s of CPU time); smoke ~6 s of CPU time.
 .. evidence: begin
 Evidence (written by ``mlt evidence`` from evidence/cpu-seeds3; do not edit):
 cpu scale, seeds 0–2, 34 s per seed: reproduces on 3/3 seeds; 2026-11-29, AMD EPYC, 2 cores, torch 2.13.0+cpu, 1 thread(s).

@@ -45,8 +45,6 @@ step size (0.01 at K=10, 0.005 at K=5 of the grid, every seed): 3.15 / 3.15 / 3.
 2.64 at K=5. Before fine-tuning the pretrained network is within 0.6 / 0.7 / 1.6% (97.5%
 bound) of the closed-form best task-agnostic predictor on the same tasks. (Before the move, on
 the old streams: 0.606 / 0.570 / 0.551 at K=10 after one step; same verdicts.)
-Time per seed: 34–41 s wall, 33–34 s of CPU time, at a quieter moment (load ~1–3); earlier,
-under load ~12, 2.5–6 min wall. Smoke: ~7 s of CPU time.
 .. evidence: begin
 Evidence (written by ``mlt evidence`` from evidence/cpu-seeds3; do not edit):
 cpu scale, seeds 0–2, 32 s per seed: reproduces on 3/3 seeds; 2026-11-29, AMD EPYC, 2 cores, torch 2.13.0+cpu, 1 thread(s).

@@ -38,8 +38,7 @@ the old streams: FT +6.2/+7.4/+7.5 ID, LP +7.4/+7.1/+6.6 OOD; same verdicts.)
 Kumar et al.'s averages are +2 (ID, FT) and +7 (OOD, LP). Caveat: the pretrained network with
 its own head scores 0.76–0.78 on both collections, above both adapted models OOD: a head fitted
 on the narrow collection alone transfers poorly to the broad one, however the features are
-kept. 7–11 s wall per seed (5–7 s in the run, 7 s of CPU time); smoke under 1 s of training
-plus data generation.
+kept.
 .. evidence: begin
 Evidence (written by ``mlt evidence`` from evidence/cpu-seeds3; do not edit):
 cpu scale, seeds 0–2, 4.5 s per seed: reproduces on 3/3 seeds; 2026-11-29, AMD EPYC, 2 cores, torch 2.13.0+cpu, 1 thread(s).
