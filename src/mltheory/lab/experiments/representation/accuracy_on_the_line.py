@@ -81,10 +81,6 @@ PAPER = Paper(
 N_CLASSES = 10
 
 
-def _finite(**kw: Any) -> Any:
-    return Field(allow_inf_nan=False, **kw)
-
-
 def _increasing(name: str, lo: int, hi: int):
     def check(cls, v: list[int]) -> list[int]:
         if any(not lo <= a <= hi for a in v) or any(b <= a for a, b in zip(v, v[1:], strict=False)):
@@ -110,19 +106,19 @@ class Config(ExperimentConfig):
         max_length=8,
         description="training lengths (SGD steps) at which every model is evaluated",
     )
-    lr: float = _finite(default=0.05, gt=0, le=1, description="SGD learning rate")
-    momentum: float = _finite(default=0.9, ge=0, lt=1, description="SGD momentum")
+    lr: float = Field(default=0.05, gt=0, le=1, description="SGD learning rate")
+    momentum: float = Field(default=0.9, ge=0, lt=1, description="SGD momentum")
     batch_size: int = Field(100, ge=1, le=4000, description="minibatch size")
-    shifted_scale_coeff: float = _finite(
+    shifted_scale_coeff: float = Field(
         default=0.6, ge=0, le=2, description="shifted set's scale spread (training: 0.4)"
     )
-    shifted_corr_noise_scale: float = _finite(
+    shifted_corr_noise_scale: float = Field(
         default=0.4, ge=0, le=2, description="shifted set's correlated noise (training: 0.25)"
     )
-    shifted_iid_noise_scale: float = _finite(
+    shifted_iid_noise_scale: float = Field(
         default=0.02, ge=0, le=1, description="shifted set's i.i.d. noise (training: 0.02)"
     )
-    shifted_shear_scale: float = _finite(
+    shifted_shear_scale: float = Field(
         default=1.0, ge=0, le=3, description="shifted set's shear spread (training: 0.75)"
     )
     shifted_samples: int = Field(

@@ -88,28 +88,24 @@ PAPER = Paper(
 N_CLASSES = 10
 
 
-def _finite(**kw: Any) -> Any:
-    return Field(allow_inf_nan=False, **kw)
-
-
 class Config(ExperimentConfig):
     hidden: int = Field(256, ge=2, le=4096, description="encoder's hidden width")
     feature_dim: int = Field(128, ge=2, le=4096, description="encoder's output (probed) width")
     projection_dim: int = Field(64, ge=2, le=4096, description="projection head's output width")
     steps: int = Field(3000, ge=1, le=1_000_000, description="contrastive (and supervised) steps")
     batch_size: int = Field(256, ge=2, le=4000, description="examples per batch (2 views each)")
-    lr: float = _finite(default=1e-3, gt=0, le=1, description="Adam step size")
-    temperature: float = _finite(default=0.2, gt=0, le=10, description="NT-Xent temperature τ")
+    lr: float = Field(default=1e-3, gt=0, le=1, description="Adam step size")
+    temperature: float = Field(default=0.2, gt=0, le=10, description="NT-Xent temperature τ")
     max_shift: int = Field(10, ge=0, le=20, description="augmentation: translation (samples)")
-    stretch: float = _finite(
+    stretch: float = Field(
         default=0.2, ge=0, lt=1, description="augmentation: time stretch in [1−s, 1+s]"
     )
-    amplitude: float = _finite(
+    amplitude: float = Field(
         default=0.2, ge=0, lt=1, description="augmentation: amplitude scale in [1−a, 1+a]"
     )
-    noise: float = _finite(default=0.2, ge=0, le=5, description="augmentation: noise std")
+    noise: float = Field(default=0.2, ge=0, le=5, description="augmentation: noise std")
     probe_points: int = Field(5, ge=2, le=50, description="pretraining checkpoints probed")
-    label_noise: float = _finite(
+    label_noise: float = Field(
         default=0.05, gt=0, lt=1, description="η: fraction of labels noised for the RRR terms"
     )
 

@@ -88,14 +88,10 @@ PAPER = Paper(
 PHASE_MAX = math.pi  # φ ~ U[0, π] (the paper's); the closed-form references below assume it
 
 
-def _finite(**kw: Any) -> Any:
-    return Field(allow_inf_nan=False, **kw)
-
-
 class Config(ExperimentConfig):
-    amp_min: float = _finite(default=0.1, gt=0, le=100, description="smallest amplitude A")
-    amp_max: float = _finite(default=5.0, gt=0, le=100, description="largest amplitude A")
-    x_max: float = _finite(default=5.0, gt=0, le=100, description="inputs x ~ U[−x_max, x_max]")
+    amp_min: float = Field(default=0.1, gt=0, le=100, description="smallest amplitude A")
+    amp_max: float = Field(default=5.0, gt=0, le=100, description="largest amplitude A")
+    x_max: float = Field(default=5.0, gt=0, le=100, description="inputs x ~ U[−x_max, x_max]")
     shots: list[int] = Field(
         [5, 10],
         min_length=2,
@@ -105,8 +101,8 @@ class Config(ExperimentConfig):
     hidden: list[int] = Field(
         [40, 40], min_length=1, max_length=4, description="hidden widths (the paper's 40, 40)"
     )
-    inner_lr: float = _finite(default=0.01, gt=0, le=1, description="inner SGD step size α")
-    meta_lr: float = _finite(default=1e-3, gt=0, le=1, description="outer Adam step size β")
+    inner_lr: float = Field(default=0.01, gt=0, le=1, description="inner SGD step size α")
+    meta_lr: float = Field(default=1e-3, gt=0, le=1, description="outer Adam step size β")
     meta_batch: int = Field(25, ge=1, le=1000, description="tasks per meta-step (the paper's)")
     meta_steps: int = Field(6000, ge=0, le=1_000_000, description="meta-steps per MAML model")
     pretrain_steps: int = Field(

@@ -79,10 +79,6 @@ PAPER = Paper(
 N_CLASSES = 10
 
 
-def _finite(**kw: Any) -> Any:
-    return Field(allow_inf_nan=False, **kw)
-
-
 class Config(ExperimentConfig):
     replicates: int = Field(5, ge=2, le=64, description="independently pretrained networks")
     hidden: int = Field(128, ge=2, le=4096, description="width h of the MLP 40→h→h→10")
@@ -90,29 +86,29 @@ class Config(ExperimentConfig):
         10000, ge=100, le=100_000, description="size of the broad pretraining collection"
     )
     pretrain_steps: int = Field(4000, ge=1, le=1_000_000, description="pretraining SGD steps")
-    pretrain_lr: float = _finite(default=0.05, gt=0, le=1, description="pretraining SGD step")
+    pretrain_lr: float = Field(default=0.05, gt=0, le=1, description="pretraining SGD step")
     n_target: int = Field(500, ge=10, le=3200, description="labelled target (ID) examples")
     adapt_steps: int = Field(
         1000, ge=0, le=1_000_000, description="SGD steps of the probe and of fine-tuning"
     )
-    adapt_lr: float = _finite(default=0.02, gt=0, le=1, description="probe / fine-tuning step")
+    adapt_lr: float = Field(default=0.02, gt=0, le=1, description="probe / fine-tuning step")
     batch_size: int = Field(100, ge=1, le=10000, description="minibatch size")
     target_max_translation: int = Field(
         8, ge=0, le=60, description="target collection's translation range (broad: 48)"
     )
-    target_shear_scale: float = _finite(
+    target_shear_scale: float = Field(
         default=0.2, ge=0, le=3, description="target collection's shear spread (broad: 0.75)"
     )
-    target_scale_coeff: float = _finite(
+    target_scale_coeff: float = Field(
         default=0.1, ge=0, le=2, description="target collection's scale spread (broad: 0.4)"
     )
     ood_max_translation: int = Field(
         48, ge=0, le=60, description="OOD collection's translation range (broad: 48)"
     )
-    ood_shear_scale: float = _finite(
+    ood_shear_scale: float = Field(
         default=0.75, ge=0, le=3, description="OOD collection's shear spread (broad: 0.75)"
     )
-    ood_scale_coeff: float = _finite(
+    ood_scale_coeff: float = Field(
         default=0.4, ge=0, le=2, description="OOD collection's scale spread (broad: 0.4)"
     )
     target_data_seed: int = Field(
