@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mltheory.lab.errors import BadInput
+from mltheory.lab.spec import format_measured as format_value  # one format for every table
 from mltheory.lab.store import RESULT_FILE, store_root, write_json_atomic
 
 SEEDS_FILE = "seeds.json"
@@ -186,19 +187,6 @@ def all_reproduced(summary: Mapping[str, Any]) -> bool:
 
 
 # --- presenting ---------------------------------------------------------------------------------
-def format_value(value: Any, unit: str = "") -> str:
-    """A number at 4 significant digits (a fraction with ``unit="%"`` as a percentage, another
-    unit appended); a list as its first six values."""
-    if isinstance(value, list):
-        shown = ", ".join(format_value(v, unit) for v in value[:6])
-        return f"[{shown}{', …' if len(value) > 6 else ''}]"
-    if not _is_number(value):
-        return str(value)
-    if unit == "%":
-        return f"{100 * value:.3g}%"
-    return f"{value:.4g}" + (f" {unit}" if unit else "")
-
-
 def format_summary_measured(m: Mapping[str, Any], unit: str = "") -> str:
     """``0.0198 [0.0181, 0.0215]`` (mean and 95% CI); element-wise for lists."""
     if m["kind"] == "number":
