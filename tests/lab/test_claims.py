@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import math
 from pathlib import Path
 
@@ -185,4 +186,8 @@ def test_every_catalog_claim_is_declared_labelled_and_has_a_negative_control(nam
     controls = module.NEGATIVE_CONTROLS
     assert set(controls) == {c.id for c in exp.claims}
     for claim_id, test_name in controls.items():
-        assert callable(getattr(module, test_name, None)), f"{claim_id}: no test {test_name}"
+        test = getattr(module, test_name, None)
+        assert callable(test), f"{claim_id}: no test {test_name}"
+        # The control must be about this claim: a renamed or emptied test would still be
+        # callable. (Whether it makes the claim FAIL is that test's own assertion.)
+        assert claim_id in inspect.getsource(test), f"{test_name} never names {claim_id}"

@@ -81,6 +81,9 @@ def test_claims_can_fail(smoke_result):
         final_mu=0.1 * good["linear_phase_mu"],  # forgot what L explains
     )
     assert not any(c.passed for c in exp.evaluate(bad, "cpu"))
+    # Forgetting what the linear classifier explains, and nothing else, fails retains-linear.
+    forgot = dict(good, final_mu=0.1 * good["linear_phase_mu"])
+    assert {c.id: c.passed for c in exp.evaluate(forgot, "cpu")}["retains-linear"] is False
     # A 5-point gain that the paired test cannot tell from noise (60 vs 45 disagreements won).
     noisy_gain = dict(good, only_network_right=60, only_linear_right=45)
     verdicts = {c.id: c.passed for c in exp.evaluate(noisy_gain, "cpu")}
