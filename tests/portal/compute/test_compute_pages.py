@@ -196,6 +196,7 @@ def test_a_malformed_fork_parameter_is_a_404_not_an_error(client, enrolled):
     url = reverse("compute:submit", args=["min-norm"])
     assert client.get(url + "?fork=abc").status_code == 404
     assert client.get(url + "?fork=²").status_code == 404  # a digit to str.isdigit, not to int
+    assert client.get(url + "?fork=" + "9" * 40).status_code == 404  # beyond any primary key
     resp = client.post(url, {"scale": "smoke", "seeds": "0", "queue": "cpu", "fork": "1 OR 1"})
     assert resp.status_code == 404
     assert not Run.objects.exists()
