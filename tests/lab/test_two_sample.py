@@ -10,6 +10,7 @@ import torch
 
 from mltheory.lab.two_sample import (
     energy_distance,
+    energy_distance_se,
     gaussian_mmd2,
     median_bandwidth,
     permutation_test,
@@ -83,11 +84,24 @@ def test_permutation_test_rejects_a_shift_and_not_its_absence():
     assert mmd.statistic == pytest.approx(gaussian_mmd2(x, y + 0.5, h)) and mmd.p_value < 0.05
 
 
+def test_batch_means_standard_error_matches_the_spread_over_draws():
+    g = _gen(5)
+    draws = [
+        (torch.randn(600, 2, generator=g), 0.3 + torch.randn(600, 2, generator=g))
+        for _ in range(40)
+    ]
+    spread = torch.tensor([energy_distance(x, y) for x, y in draws]).std().item()
+    se = sum(energy_distance_se(x, y) for x, y in draws[:10]) / 10
+    assert 0.6 < se / spread < 1.6
+
+
 def test_bad_input_is_refused():
     x = torch.randn(10, 2)
     with pytest.raises(ValueError, match="one dim"):
         energy_distance(x, torch.randn(10, 3))
     with pytest.raises(ValueError, match="bandwidth"):
         gaussian_mmd2(x, x, bandwidth=0.0)
+    with pytest.raises(ValueError, match="2 points per part"):
+        energy_distance_se(x, x, chunks=10)
     with pytest.raises(ValueError, match="allowed: energy, mmd"):
         permutation_test(x, x, _gen(0), distance="wasserstein")
