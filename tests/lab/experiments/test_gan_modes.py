@@ -169,7 +169,13 @@ def test_interrupted_run_resumes_and_ends_the_same(smoke_result, tmp_path, monke
 
 @pytest.mark.parametrize(
     "override",
-    [{"replicates": 0}, {"mode_std": 0.0}, {"unroll_steps": -1}, {"min_mode_share": 1.0}],
+    [
+        {"replicates": 0},
+        {"mode_std": 0.0},
+        {"unroll_steps": -1},
+        {"min_mode_share": 1.0},
+        {"energy_samples": 600},  # more than the smoke scale's 500 generated samples
+    ],
 )
 def test_config_refuses_bad_input(override):
     with pytest.raises(BadInput):

@@ -76,7 +76,7 @@ import statistics
 import numpy as np
 import torch
 import torch.nn.functional as F
-from pydantic import Field
+from pydantic import Field, model_validator
 from scipy import stats
 from torch import nn
 
@@ -130,6 +130,15 @@ class Config(ExperimentConfig):
         0.01, gt=0, lt=1, description="share of high-quality samples that covers a mode"
     )
 
+    @model_validator(mode="after")
+    def _energy_samples_are_generated(self) -> Config:
+        if self.energy_samples > self.eval_samples:
+            raise ValueError(
+                f"energy_samples ({self.energy_samples}) must be at most eval_samples "
+                f"({self.eval_samples}): the distance uses the last snapshot's samples"
+            )
+        return self
+
     def cost(self) -> Cost:
         """Both arms: each step a D step and a G step for every replicate; the remedy adds
         unroll_steps differentiable D steps (a forward, a backward with its graph kept, and the
@@ -137,6 +146,7 @@ class Config(ExperimentConfig):
         g_params = mlp_params(self.z_dim, [self.g_width, self.g_width], 2)
         d_params = mlp_params(2, [self.d_width], 1)
         evals = (self.steps // self.eval_every + 2) * self.eval_samples
+        look_ahead = 6.0 * 3 * d_params * 2 * self.batch_size  # one look-ahead step, one GAN
         arms = []
         for arm in ARMS:
             k = self.unroll_steps if arm == "remedy" else 0
@@ -149,14 +159,7 @@ class Config(ExperimentConfig):
                     members=self.replicates,
                     eval_examples=evals,
                     activations_per_example=2 * self.g_width + 2 * self.d_width * (1 + k),
-                    extra_flops=6.0
-                    * 3
-                    * k
-                    * d_params
-                    * 2
-                    * self.batch_size
-                    * self.replicates
-                    * self.steps,
+                    extra_flops=look_ahead * k * self.replicates * self.steps,
                     overhead_per_step=3 + 6 * k,
                 )
             )
@@ -447,7 +450,8 @@ def train_arm(cfg: Config, ctx: RunContext, arm: int) -> dict:
         look, m, v = [p.detach().requires_grad_() for p in d_params], state.d_m, state.d_v
         for k in range(unroll):
             ahead = real_batch(g)
-            loss_k = discriminator_loss(disc(ahead, look), disc(fake, look))
+            d = state.discriminator
+            loss_k = discriminator_loss(d(ahead, look), d(fake, look))
             grads_k = torch.autograd.grad(loss_k, look, create_graph=True)
             look, m, v = adam_update(look, grads_k, m, v, t + k + 1, cfg.lr_d, cfg.beta1)
         g_loss = generator_loss(state.discriminator(fake, look if unroll else None))
