@@ -21,14 +21,14 @@ with n the number of visits of (s, a) so far (this one included), c = 1 and ω =
 The environment loop runs on the training engine (blocks of 1 000 steps per engine step), so a
 killed run resumes at its last checkpoint and ends identical.
 
-Claims and tolerances (cpu scale: 300 000 steps per learner, about 4 700 visits per pair):
+Claims and tolerances (cpu scale: 300 000 steps per learner, about 4 700 visits per state–action pair):
 * every learner's ‖Q − Q*‖∞ / ‖Q*‖∞ ends below 5% (measured 1.9–2.3% on seeds 0–4);
 * the error is still falling like a power of the steps at the end: each learner's log-log
   slope of its error over the last decade of steps is fitted, and their mean must be below
   zero by more than its noise (one-sided t-test over the independent learners, p < 0.01).
   Stochastic approximation with α_n ∝ n^−ω leaves noise of order sqrt(α_n) ∝ n^−ω/2 = n^−0.3
-  (the bias from the zero start decays faster); measured −0.18 to −0.23 on seeds 0–4 (16 learners). A constant step size
-  stalls at a noise floor (slope ≈ 0);
+  (the bias from the zero start decays faster); measured −0.18 to −0.23 on seeds 0–4 with
+  16 learners. A constant step size stalls at a noise floor (slope ≈ 0);
 * every learner's greedy policy is optimal: its exact value (a linear solve) equals V* in every
   state to 1e-9 of ‖V*‖∞. The grid world's action gaps are ≥ 4% of ‖Q*‖∞ wherever two actions
   are not exactly tied, so this is not decided by rounding.
