@@ -42,7 +42,7 @@ Claims and tolerances.
 Scales (one core of a 2-core laptop CPU; the loop over time dominates):
     smoke  2 000 pulls × 200 runs; checks the bound and the paired comparison
     cpu    100 000 pulls × 1 000 runs
-    paper  1 000 000 pulls × 2 000 runs (an hour or so on one core)
+    paper  1 000 000 pulls × 2 000 runs (about 10 minutes on one core, by the estimate)
 
 Command: ``mlt run bandits --scale cpu --seed 0``
 """
