@@ -33,7 +33,9 @@ Claims and tolerances.
   least-squares slope of the mean regret against ln n over the last decade of horizons, with
   its 99% interval over runs. It approaches the constant from below, slowly (second-order
   terms of order ln ln n: Garivier, Ménard, Stoltz 2019); the claim is that the whole interval
-  lies within [0.7, 1.3] × Σ Δ/KL. UCB1 is *not* asymptotically optimal: its constant stays far
+  lies within [0.7, 1.3] × Σ Δ/KL (measured 0.79–0.83 at 100 000 pulls on seeds 0–2, with
+  intervals ±0.07 over 1 000 runs; 2 000 runs narrow them to about ±0.05). UCB1 is *not*
+  asymptotically optimal: its constant stays far
   above Lai–Robbins (about 10× here) and below its bound's ``8 Σ 1/Δ``; a claim checks exactly
   that, and the figure shows both.
 * Thompson beats ε_n-greedy: the paired difference of final regrets (ε_n-greedy − Thompson),
@@ -41,8 +43,8 @@ Claims and tolerances.
 
 Scales (one core of a 2-core laptop CPU; the loop over time dominates):
     smoke  2 000 pulls × 200 runs; checks the bound and the paired comparison
-    cpu    100 000 pulls × 1 000 runs
-    paper  1 000 000 pulls × 2 000 runs (about 10 minutes on one core, by the estimate)
+    cpu    100 000 pulls × 2 000 runs
+    paper  1 000 000 pulls × 4 000 runs (about 20 minutes on one core, by the estimate)
 
 Command: ``mlt run bandits --scale cpu --seed 0``
 """
@@ -82,7 +84,7 @@ class Config(ExperimentConfig):
         max_length=100,
         description="Bernoulli means of the arms (one best arm; Auer et al.'s distribution 1)",
     )
-    runs: int = Field(1000, ge=10, le=100_000, description="independent games per policy")
+    runs: int = Field(2000, ge=10, le=100_000, description="independent games per policy")
     horizon: int = Field(100_000, ge=10, le=10_000_000, description="pulls per game (n)")
     n_horizons: int = Field(
         40, ge=8, le=400, description="horizons at which regret is recorded (log-spaced)"
@@ -136,7 +138,7 @@ class Config(ExperimentConfig):
 SCALES = {
     "smoke": {"runs": 200, "horizon": 2000, "n_horizons": 30},
     "cpu": {},
-    "paper": {"runs": 2000, "horizon": 1_000_000, "n_horizons": 60},
+    "paper": {"runs": 4000, "horizon": 1_000_000, "n_horizons": 60},
 }
 
 
