@@ -24,8 +24,9 @@ inputs 10× more expensive: stabilizing by construction, with a cost gap of 10�
   Frobenius sphere of radius r, rolls out K + U and K − U for ℓ steps from one shared x₀
   each, and steps along ``(d / 2r²) mean[(Ĉ(K+U) − Ĉ(K−U)) U]`` (d = entries of K) with the
   same η. This is the two-point form of Fazel et al.'s one-point smoothing estimator (Malik et
-  al. 2019); sharing x₀ between the two rollouts removes most of its variance, and since K* is
-  optimal from every x₀ the noise vanishes at the optimum.
+  al. 2019); sharing x₀ between the two rollouts removes most of its variance (K* is optimal
+  from every x₀, so each rollout pair's first-order term vanishes there; what is left is the
+  smoothing's O(r²) bias and O(r) noise, a floor near 1e-6–1e-5 in relative cost).
 * Natural policy gradient (``K ← K − 2η_N E_K``) and Gauss–Newton (η = ½: Hewer's policy
   iteration) are drawn beside them in the figure for comparison; no claim reads them.
 
@@ -38,9 +39,9 @@ Claims and tolerances.
 * stays-stabilizing: every exact iterate keeps ρ(A − BK) < 1 (the cost is infinite outside;
   Fazel et al.'s analysis shows small steps never leave).
 * model-free-converges: the model-free iterate ends with a relative cost gap below 1e-3
-  (measured 1e-6–2e-5: what is left is the O(r²) smoothing bias). Few samples do not break it
-  (m = 1 still reaches ~1e-4 on seed 0: the shared x₀ makes the estimate's noise vanish at
-  K*); rollouts too short to see the cost (ℓ = 3) do: they follow the wrong objective.
+  (measured 1e-6–2e-5, that floor). Few samples do not break it (m = 1 still reaches ~1e-4 on
+  seed 0: the shared x₀ keeps the estimate's noise small near K*); rollouts too short to see
+  the cost (ℓ = 3) do: they follow the gradient of the wrong objective.
 
 Scales (one core of a 2-core laptop CPU):
     smoke  400 exact and 200 model-free iterations
