@@ -21,7 +21,7 @@ Protocol, as in the paper's notebook: every (sparsity, replica) pair is one inst
 batched model (one W and b per instance, trained side by side as one computation), AdamW with
 its default weight decay 0.01, batches of 1024 fresh samples, Xavier-normal init. At each
 sparsity we keep the replica with the lowest loss on an evaluation set shared by its replicas:
-single runs of this toy model can settle in a local minimum (development runs, 2026-12-01: one
+single runs of this toy model can settle in a local minimum (development runs, 2026-11-29: one
 of four replicas at 1 − S = 0.1 stopped at a square of four features with 1.7× the best loss;
 at 1 − S = 0.2 two of four stopped at a five-feature configuration with 10% more loss than the
 antipodal square). The claims are about the configuration the loss prefers, so a replica stuck
@@ -79,6 +79,7 @@ N_HIDDEN = 2  # m: the figure is a picture of the plane; every claim is about 2-
 STORED_NORM = 0.5  # ‖W_i‖ at or above this: the feature is stored ("represented": ‖W_i‖ ≈ 1)
 ANGLE_TOL = 5.0  # degrees, on the dense pair's 90° and on each of the pentagon's 72° (docstring)
 DROPPED_NORM = 0.1  # ‖W_i‖ below this: the feature is dropped (docstring)
+ELEMENTWISE_FLOPS = 1300  # cost of one sample-feature per step, in flops at the CPU's rate
 
 
 class Config(ExperimentConfig):
@@ -120,6 +121,7 @@ class Config(ExperimentConfig):
     def cost(self) -> Cost:
         """Every instance (sparsity × replica) trains as one member of a batched model."""
         n = self.n_features
+        samples = len(self.feature_probabilities) * self.replicas * self.batch_size
         return Cost(
             [
                 Workload(
@@ -130,8 +132,14 @@ class Config(ExperimentConfig):
                     members=len(self.feature_probabilities) * self.replicas,
                     eval_examples=self.eval_examples,
                     activations_per_example=3 * n + N_HIDDEN,
+                    # The 2 × 5 products are nothing; the elementwise passes over (instances,
+                    # batch, n) and drawing the samples are everything: ~25 ns per sample-feature
+                    # per step (process CPU time, 2026-11-29), written as flops at the CPU rate.
+                    extra_flops=ELEMENTWISE_FLOPS * self.steps * samples * n,
                 )
-            ]
+            ],
+            what=f"superposition with {len(self.feature_probabilities) * self.replicas} toy "
+            f"models, {self.steps} steps of batch {self.batch_size}",
         )
 
 
@@ -220,7 +228,6 @@ CLAIMS = [
         reads=("sparse_max_gap_dev_deg", "sparse_norms", "sparse_gaps_deg"),
         unit="°",
         label="largest |angle between neighbours − 360°/n|",
-        scales=("cpu", "paper"),
     ),
     monotone(
         "more-features-when-sparser",
@@ -291,7 +298,6 @@ def angle_between_deg(u: torch.Tensor, v: torch.Tensor) -> float:
     claims=CLAIMS,
     metrics=METRICS,
     lectures=("CS 229br lecture 7",),
-    workload=Config.cost,
 )
 def run(cfg: Config, ctx: RunContext) -> dict:
     n, m, probs = cfg.n_features, N_HIDDEN, cfg.feature_probabilities
