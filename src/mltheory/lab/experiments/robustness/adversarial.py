@@ -55,8 +55,13 @@ from mltheory.lab.claims import paired_gain_p
 from mltheory.lab.context import RunContext
 from mltheory.lab.data import ClassificationData, load_digits, load_mnist
 from mltheory.lab.data.mnist import check_mnist, mnist_dir
-from mltheory.lab.engine import TensorBatches, TrainState, make_optimizer, supervised_step
-from mltheory.lab.engine import train_loop
+from mltheory.lab.engine import (
+    TensorBatches,
+    TrainState,
+    make_optimizer,
+    supervised_step,
+    train_loop,
+)
 from mltheory.lab.errors import BadInput
 from mltheory.lab.estimate import Cost, DataNeed, Workload, mlp_params
 from mltheory.lab.figures import new_figure
@@ -160,9 +165,12 @@ class Config(ExperimentConfig):
             return mlp_params(c * h * w, self.hidden, N_CLASSES)
         k = self.cnn_width
         flat = k * (h // 4) * (w // 4)
-        return (c * 25 + 1) * k + (k * 25 + 1) * k + (flat + 1) * self.cnn_hidden + (
-            self.cnn_hidden + 1
-        ) * N_CLASSES
+        return (
+            (c * 25 + 1) * k
+            + (k * 25 + 1) * k
+            + (flat + 1) * self.cnn_hidden
+            + (self.cnn_hidden + 1) * N_CLASSES
+        )
 
     def cost(self) -> Cost:
         """Two trainings (the adversarial one pays 1 + train_pgd_steps passes per step), the
@@ -174,9 +182,10 @@ class Config(ExperimentConfig):
         # Gradient evaluations on the whole test set: the curves' PGD, the headline attacks,
         # the grid (FGSM + PGD per ε), for both models.
         attack_passes = 2 * (
-            evals * (1 + self.train_pgd_steps) + 1 + self.pgd_steps + len(self.eps_grid) * (
-                1 + self.pgd_steps
-            )
+            evals * (1 + self.train_pgd_steps)
+            + 1
+            + self.pgd_steps
+            + len(self.eps_grid) * (1 + self.pgd_steps)
         )
         need = DataNeed("digits", "scikit-learn (shipped)", True)
         if self.dataset == "mnist":
@@ -190,12 +199,19 @@ class Config(ExperimentConfig):
             )
         return Cost(
             [
-                Workload("standard training", params, self.steps, self.batch_size,
-                         data_bytes=data_bytes),
-                Workload("adversarial training", params, self.steps * (1 + self.train_pgd_steps),
-                         self.batch_size, data_bytes=data_bytes),
-                Workload("attacks on the test set", params, attack_passes, n_test,
-                         data_bytes=data_bytes),
+                Workload(
+                    "standard training", params, self.steps, self.batch_size, data_bytes=data_bytes
+                ),
+                Workload(
+                    "adversarial training",
+                    params,
+                    self.steps * (1 + self.train_pgd_steps),
+                    self.batch_size,
+                    data_bytes=data_bytes,
+                ),
+                Workload(
+                    "attacks on the test set", params, attack_passes, n_test, data_bytes=data_bytes
+                ),
             ],
             [need],
         )
@@ -501,19 +517,41 @@ def _plot_curves(cfg: Config, ctx: RunContext, grid, clean, trained) -> None:
     colors = {"clean": "k", "FGSM": "tab:orange", "PGD": "tab:red"}
     styles = {"standard": ("--", "o", "standard"), "adversarial": ("-", "s", "adv. trained")}
     for name, (ls, marker, label) in styles.items():
-        ax.plot(cfg.eps_grid, [clean[name]] * len(cfg.eps_grid), ls, color=colors["clean"],
-                lw=1, label=f"{label}, clean")
+        ax.plot(
+            cfg.eps_grid,
+            [clean[name]] * len(cfg.eps_grid),
+            ls,
+            color=colors["clean"],
+            lw=1,
+            label=f"{label}, clean",
+        )
         for kind in ("FGSM", "PGD"):
-            ax.plot(cfg.eps_grid, grid[name][kind], ls, marker=marker, ms=4, color=colors[kind],
-                    label=f"{label}, {kind}")
+            ax.plot(
+                cfg.eps_grid,
+                grid[name][kind],
+                ls,
+                marker=marker,
+                ms=4,
+                color=colors[kind],
+                label=f"{label}, {kind}",
+            )
     for kind, acc in MADRY_MNIST.items():
         ax.plot([0.3], [acc], "*", ms=11, color=colors[kind], mec="k", mew=0.5)
     ax.plot([], [], "*", ms=11, color="w", mec="k", label="Madry et al. (MNIST, adv. trained)")
-    ax.plot([GOODFELLOW_FGSM[0]], [GOODFELLOW_FGSM[1]], "P", ms=9, color=colors["FGSM"],
-            mec="k", mew=0.5, label="Goodfellow et al. (MNIST maxout, FGSM)")
+    ax.plot(
+        [GOODFELLOW_FGSM[0]],
+        [GOODFELLOW_FGSM[1]],
+        "P",
+        ms=9,
+        color=colors["FGSM"],
+        mec="k",
+        mew=0.5,
+        label="Goodfellow et al. (MNIST maxout, FGSM)",
+    )
     ax.axvline(cfg.train_eps, color="0.6", lw=0.8, ls=":")
-    ax.annotate("training ε", (cfg.train_eps, 0.02), fontsize=7, color="0.4", ha="right",
-                rotation=90)
+    ax.annotate(
+        "training ε", (cfg.train_eps, 0.02), fontsize=7, color="0.4", ha="right", rotation=90
+    )
     ax.set(
         xlabel="attack radius ε (L∞, pixels in [0, 1])",
         ylabel="test accuracy",
@@ -525,8 +563,9 @@ def _plot_curves(cfg: Config, ctx: RunContext, grid, clean, trained) -> None:
     for name, (ls, _, label) in styles.items():
         curve = trained[name]["curve"]
         ax_train.plot(curve["step"], curve["clean_acc"], ls, color="k", label=f"{label}, clean")
-        ax_train.plot(curve["step"], curve["pgd_acc"], ls, color=colors["PGD"],
-                      label=f"{label}, training PGD")
+        ax_train.plot(
+            curve["step"], curve["pgd_acc"], ls, color=colors["PGD"], label=f"{label}, training PGD"
+        )
     ax_train.set(
         xlabel="optimizer step",
         ylabel="test accuracy",
@@ -551,12 +590,12 @@ def _plot_examples(cfg, ctx, model, data, headline, n: int = 5) -> None:
             pred = model(x_adv).argmax(1)
         for c in range(n):
             ax = axes[r * n + c]
-            ax.imshow(x_adv[c].reshape(side, side).cpu(), cmap="gray", vmin=0, vmax=1)
+            ax.imshow(x_adv[c].reshape(side, side).cpu().numpy(), cmap="gray", vmin=0, vmax=1)
             ax.set_xticks([])
             ax.set_yticks([])
             ok = int(pred[c]) == int(y[c])
-            ax.set_title(f"→ {int(pred[c])}", fontsize=8, color="g" if ok else "r")
+            ax.set_title(f"{int(y[c])} → {int(pred[c])}", fontsize=8, color="g" if ok else "r")
             if c == 0:
                 ax.set_ylabel(atk.kind.upper() if atk.kind != "none" else "clean", fontsize=8)
-    fig.suptitle(f"standard model's predictions at ε = {cfg.eps:g}", fontsize=9)
+    fig.suptitle(f"standard model at ε = {cfg.eps:g}: label → prediction", fontsize=9)
     ctx.save_figure(fig, "examples")
