@@ -36,7 +36,7 @@ Scales (2-core laptop CPU unless noted):
     paper  MNIST (60000 / 10000) from ``$MLT_DATA/mnist``, BadNets' CNN (conv 16 and 32 of 5×5,
            each max-pooled, a 512-unit layer), Adam 1e-3, 5000 steps of 128 per network,
            fractions 0, 0.02% (12 images) … 10%: a GPU
-Development notes (2026-11-30, cpu scale, seed 0): ASR 68%, 84%, 94%, 99.8%, 100% at 0.5%–10%;
+Development notes (2026-11-29, cpu scale, seed 0): ASR 68%, 84%, 94%, 99.8%, 100% at 0.5%–10%;
 clean accuracy 97.3% unpoisoned, 97.3–97.8% poisoned (0–2 discordant test images). Relabelling
 without the trigger: ASR ≤ 14%, clean accuracy down to 95.1% at 10%.
 
