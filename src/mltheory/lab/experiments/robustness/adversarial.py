@@ -328,7 +328,7 @@ CLAIMS = [
         "pgd-stronger-than-fgsm",
         "PGD (random start, projected steps) lowers the standard model's accuracy further than "
         f"FGSM at the same ε (exact McNemar test, p < {LEVEL:g})",
-        "PGD drives a naturally trained MNIST network near 0% at ε = 0.3 (Madry et al. §5)",
+        "PGD drives naturally trained MNIST networks near 0% at ε = 0.3 (Madry et al., Fig. 4)",
         "standard_fgsm_vs_pgd",
         label="accuracy lost from FGSM to PGD (standard model)",
         scales=("cpu", "paper"),
