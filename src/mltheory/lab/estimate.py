@@ -199,6 +199,16 @@ def cifar10_need() -> DataNeed:
     return DataNeed("CIFAR-10", str(d), present, note)
 
 
+def mnist_need() -> DataNeed:
+    """MNIST's four IDX files, read from ``$MLT_DATA/mnist`` (never downloaded by the lab)."""
+    from mltheory.lab.data.mnist import FILES, mnist_dir
+
+    d = mnist_dir()
+    present = all((d / f).exists() or (d / f"{f}.gz").exists() for f in FILES.values())
+    note = "" if present else "download the four *-ubyte.gz files there"
+    return DataNeed("MNIST", str(d), present, note)
+
+
 def estimate(workloads: list[Workload], machine: Machine) -> Estimate:
     """The generic cost model (module docstring) for ``workloads`` run one after another."""
     seconds = sum(
