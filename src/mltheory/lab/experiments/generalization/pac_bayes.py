@@ -66,7 +66,7 @@ from mltheory.lab.claims import at_least, below
 from mltheory.lab.context import RunContext
 from mltheory.lab.data.mnist import check_mnist, load_mnist
 from mltheory.lab.engine import TrainState, make_optimizer, supervised_step, train_loop
-from mltheory.lab.estimate import Cost, DataNeed, Workload, mlp_params
+from mltheory.lab.estimate import Cost, DataNeed, Workload, mlp_params, mnist_need
 from mltheory.lab.figures import new_figure
 from mltheory.lab.pac_bayes import (
     DiagonalGaussian,
@@ -169,7 +169,7 @@ class Config(ExperimentConfig):
         data = (
             [DataNeed("digits", "scikit-learn", True, "shipped with scikit-learn")]
             if self.dataset == "digits"
-            else [_mnist_need()]
+            else [mnist_need()]
         )
         return Cost(
             per_task * len(TASKS),
@@ -177,17 +177,6 @@ class Config(ExperimentConfig):
             what=f"pac-bayes with m={self.n_train}, width {self.hidden}, "
             f"{self.sgd_steps} + {self.bound_steps} steps per task",
         )
-
-
-def _mnist_need() -> DataNeed:
-    from mltheory.lab.data.mnist import mnist_dir
-    from mltheory.lab.errors import BadInput
-
-    try:
-        check_mnist()
-        return DataNeed("MNIST", str(mnist_dir()), True)
-    except BadInput as missing:
-        return DataNeed("MNIST", str(mnist_dir()), False, str(missing))
 
 
 SCALES = {

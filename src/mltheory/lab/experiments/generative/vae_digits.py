@@ -56,10 +56,9 @@ from torch.nn import functional as F
 from mltheory.lab.claims import bootstrap_quantile
 from mltheory.lab.context import RunContext
 from mltheory.lab.data import load_digits, load_mnist
-from mltheory.lab.data.mnist import check_mnist, mnist_dir
+from mltheory.lab.data.mnist import check_mnist
 from mltheory.lab.engine import TensorBatches, TrainState, make_optimizer, train_loop
-from mltheory.lab.errors import BadInput
-from mltheory.lab.estimate import Cost, DataNeed, Workload, mlp_params
+from mltheory.lab.estimate import Cost, DataNeed, Workload, mlp_params, mnist_need
 from mltheory.lab.figures import new_figure
 from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
 
@@ -129,7 +128,7 @@ class Config(ExperimentConfig):
         dec = mlp_params(self.latent_dim, [self.hidden], d)
         per_eval = (n_held + min(n_train, TRAIN_EVAL_MAX)) * self.eval_samples
         if self.dataset == "mnist":
-            data = [_mnist_need()]
+            data = [mnist_need()]
         else:
             data = [DataNeed("digits (8×8)", "shipped with scikit-learn", True)]
         return Cost(
@@ -151,15 +150,6 @@ class Config(ExperimentConfig):
             data,
             what=f"vae-digits on {self.dataset}, hidden {self.hidden}, {self.epochs} epochs",
         )
-
-
-def _mnist_need() -> DataNeed:
-    """MNIST's four IDX files, read from ``$MLT_DATA/mnist`` (never downloaded by the lab)."""
-    try:
-        check_mnist()
-    except BadInput as missing:
-        return DataNeed("MNIST", str(mnist_dir()), False, str(missing))
-    return DataNeed("MNIST", str(mnist_dir()), True)
 
 
 SCALES = {
