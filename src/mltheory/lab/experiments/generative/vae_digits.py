@@ -38,6 +38,15 @@ Scales (2-core laptop CPU):
     paper  binarised MNIST (60 000 / 10 000), latent 20, hidden 500 (the paper's MNIST MLP),
            100 epochs: a GPU. Needs the MNIST files under $MLT_DATA/mnist (refused, exit 2,
            before any work if they are missing).
+.. evidence: begin
+Evidence (written by ``mlt evidence`` from evidence/cpu-seeds3; do not edit):
+cpu scale, seeds 0–2, 65 s per seed: reproduces on 3/3 seeds; 2026-11-29, AMD EPYC, 2 cores, torch 2.13.0+cpu, 1 thread(s).
+    beats-factorised: 6.97 nats [6.465 nats, 7.475 nats] (3/3 seeds)
+    elbo-improves: 27.01 nats [25.64 nats, 28.38 nats] (3/3 seeds)
+    reconstructs: 5.07% [4.57%, 5.57%] (3/3 seeds)
+smoke scale: 8.6 s per seed, reproduces on 3/3 seeds.
+Reproduce: ``mlt reproduce --scale cpu --seeds 3 --out cpu-seeds3``
+.. evidence: end
 Command: ``mlt run vae-digits --scale cpu --seed 0``
 """
 

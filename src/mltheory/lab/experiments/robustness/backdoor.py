@@ -41,6 +41,15 @@ Development notes (2026-11-29, cpu scale, seeds 0–2): ASR 69–83% at 0.5% (7 
 the unpoisoned one's clean accuracy (97.1–97.6%; at most 3 test images each way). Relabelling
 the same images without the trigger (seed 0): ASR ≤ 14%, clean accuracy down to 95.1% at 10%.
 
+.. evidence: begin
+Evidence (written by ``mlt evidence`` from evidence/cpu-seeds3; do not edit):
+cpu scale, seeds 0–2, 57 s per seed: reproduces on 3/3 seeds; 2026-11-29, AMD EPYC, 2 cores, torch 2.13.0+cpu, 1 thread(s).
+    backdoor-succeeds: 99.1% [96.9%, 101%] (3/3 seeds)
+    clean-accuracy-kept: 0.0741% [-0.245%, 0.393%] (3/3 seeds)
+    success-grows-with-fraction: 25.4% [5.96%, 44.9%] (3/3 seeds)
+smoke scale: 6.3 s per seed, reproduces on 3/3 seeds.
+Reproduce: ``mlt reproduce --scale cpu --seeds 3 --out cpu-seeds3``
+.. evidence: end
 Command: ``mlt run backdoor --scale cpu --seed 0``
 """
 
