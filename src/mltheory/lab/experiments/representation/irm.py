@@ -450,9 +450,9 @@ def _figure(ctx: RunContext, m: Mapping[str, Any]) -> None:
     ax.axhline(100 * m["invariant_optimum"], color="green", ls="--", label="best color-blind")
     ax.set_xticks(xs, [label for label, _ in methods])
     ax.set_ylabel("accuracy (%)")
-    ax.set_ylim(0, 100)
+    ax.set_ylim(0, 118)
     ax.set_title("Colored digits: train envs e = 0.1, 0.2; test env e = 0.9")
-    ax.legend(fontsize=7, loc="upper right")
+    ax.legend(fontsize=7, loc="upper center", ncol=2)
     ctx.save_figure(fig, "irm")
 
 
