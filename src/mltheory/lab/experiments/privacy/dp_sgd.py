@@ -130,17 +130,23 @@ class Config(ExperimentConfig):
         n_train, n_test, in_dim = DATASETS[self.dataset]
         params = mlp_params(in_dim, self.hidden, N_CLASSES)
         evals = (self.steps // self.eval_every + 2) * (n_train + n_test)
-        runs = Workload(
-            "non-private baseline and one DP-SGD run per noise level",
-            n_params=params,
-            steps=self.steps,
-            batch_size=self.batch_size,
-            members=1 + len(self.noise_multipliers),
-            eval_examples=evals,
-            activations_per_example=params + in_dim + sum(self.hidden) + N_CLASSES,
-            data_bytes=4 * in_dim * (n_train + n_test),
-        )
-        return Cost([runs], [mnist_need() if self.dataset == "mnist" else digits_need()])
+
+        def one(label: str, per_example: int) -> Workload:
+            return Workload(
+                label,
+                n_params=params,
+                steps=self.steps,
+                batch_size=self.batch_size,
+                eval_examples=evals,
+                activations_per_example=per_example,
+                data_bytes=4 * in_dim * (n_train + n_test),
+            )
+
+        acts = in_dim + sum(self.hidden) + N_CLASSES
+        runs = [one("non-private baseline", acts)] + [
+            one(f"DP-SGD σ={s:g}", params + acts) for s in self.noise_multipliers
+        ]
+        return Cost(runs, [mnist_need() if self.dataset == "mnist" else digits_need()])
 
 
 SCALES = {
