@@ -8,8 +8,9 @@ and its membership advantage; for a bounded loss that advantage is the generaliz
 over the bound; ε-DP training caps it at e^ε − 1).
 
 Targets with growing overfitting: one MLP per training-set size n (fewer examples seen for the
-same number of SGD steps, so more epochs each), each with a **shadow** model trained the same
-way on a disjoint set from the same distribution. The attack (``mltheory.lab.membership``) says
+same number of SGD steps, so more epochs each), plus a few at the largest n stopped after fewer
+steps (less training, less overfitting), each with a **shadow** model trained the same way on a
+disjoint set from the same distribution. The attack (``mltheory.lab.membership``) says
 "member" when the loss is at most τ; τ is the one that best separates the *shadow's* members
 from its non-members, applied unchanged to the target's members (its whole training set) and
 as many non-members (never trained on). Picking τ on the target itself would overstate the
@@ -29,11 +30,11 @@ Scales:
     cpu    MNIST-1D (its 5000 examples pooled, split by the run's seed into target members,
            shadow members, target non-members and shadow non-members, 1000 each), MLP
            40→256→10, SGD (lr 0.05, momentum 0.9, batch 64) for 1500 steps at n ∈ {1000, 500,
-           250, 125}; DP-SGD at n = 1000 with σ ∈ {1, 6} (ε ≈ 20 and 1.7 at δ = 1e-5), C = 1.
-           About a minute per seed on an idle core (a DP step costs ~4 plain ones)
+           250, 125} and for 50 and 200 steps at n = 1000; DP-SGD at n = 1000 with σ ∈ {1, 6} (ε ≈ 20 and 1.7 at δ = 1e-5), C = 1.
+           About 30 s of CPU per seed (measured 2026-11-29; a DP step costs ~8 plain ones)
     paper  CIFAR-10 (train and test pooled: 60000 images), Shokri et al.'s training-set sizes
            n ∈ {15000, 10000, 5000, 2500}, MLP 3072→512→10 (Shokri et al. used a small CNN),
-           30000 steps; DP at n = 15000. A GPU; needs the CIFAR-10 files under $MLT_DATA
+           30000 steps (and 1000, 4000 at n = 15000); DP at n = 15000. A GPU; needs the CIFAR-10 files under $MLT_DATA
            (refused before any work if missing).
 
 Tolerances: every claim about an advantage or an AUC is a one-sided z-test at p < 0.01 on the
@@ -215,6 +216,7 @@ SCALES = {
         "n_trains": [15000, 10000, 5000, 2500],
         "hidden": [512],
         "steps": 30_000,
+        "fewer_steps": [1000, 4000],
         "batch_size": 128,
         "lr": 0.01,
         "dp_noise_multipliers": [1.0, 4.0],
