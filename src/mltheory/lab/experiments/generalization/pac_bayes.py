@@ -75,7 +75,7 @@ from mltheory.lab.claims import at_least, below
 from mltheory.lab.context import RunContext
 from mltheory.lab.data.mnist import check_mnist, load_mnist
 from mltheory.lab.engine import TrainState, make_optimizer, supervised_step, train_loop
-from mltheory.lab.estimate import Cost, DataNeed, Workload, mlp_params, mnist_need
+from mltheory.lab.estimate import Cost, Workload, digits_need, mlp_params, mnist_need
 from mltheory.lab.figures import new_figure
 from mltheory.lab.pac_bayes import (
     DiagonalGaussian,
@@ -175,11 +175,7 @@ class Config(ExperimentConfig):
                 data_bytes=4 * in_dim * n_all,
             ),
         ]
-        data = (
-            [DataNeed("digits", "scikit-learn", True, "shipped with scikit-learn")]
-            if self.dataset == "digits"
-            else [mnist_need()]
-        )
+        data = [digits_need()] if self.dataset == "digits" else [mnist_need()]
         return Cost(
             per_task * len(TASKS),
             data,

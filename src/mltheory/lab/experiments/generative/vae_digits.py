@@ -67,7 +67,7 @@ from mltheory.lab.context import RunContext
 from mltheory.lab.data import load_digits, load_mnist
 from mltheory.lab.data.mnist import check_mnist
 from mltheory.lab.engine import TensorBatches, TrainState, make_optimizer, train_loop
-from mltheory.lab.estimate import Cost, DataNeed, Workload, mlp_params, mnist_need
+from mltheory.lab.estimate import Cost, Workload, digits_need, mlp_params, mnist_need
 from mltheory.lab.figures import new_figure
 from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
 
@@ -136,10 +136,7 @@ class Config(ExperimentConfig):
         enc = mlp_params(d, [self.hidden], 2 * self.latent_dim)
         dec = mlp_params(self.latent_dim, [self.hidden], d)
         per_eval = (n_held + min(n_train, TRAIN_EVAL_MAX)) * self.eval_samples
-        if self.dataset == "mnist":
-            data = [mnist_need()]
-        else:
-            data = [DataNeed("digits (8×8)", "shipped with scikit-learn", True)]
+        data = [mnist_need()] if self.dataset == "mnist" else [digits_need()]
         return Cost(
             [
                 Workload(

@@ -83,7 +83,7 @@ from scipy import stats
 from mltheory.lab.claims import binomial_envelope
 from mltheory.lab.context import RunContext
 from mltheory.lab.engine import TrainState, train_loop
-from mltheory.lab.estimate import Cost, DataNeed, Workload, mlp_params
+from mltheory.lab.estimate import Cost, Workload, digits_need, mlp_params, mnist_need
 from mltheory.lab.figures import new_figure
 from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
 
@@ -158,11 +158,7 @@ class Config(ExperimentConfig):
             )
             for label in ("ERM", "IRM", "oracle")
         ]
-        need = (
-            DataNeed("scikit-learn digits", "shipped with scikit-learn", True)
-            if self.dataset == "digits"
-            else _mnist_need()
-        )
+        need = digits_need() if self.dataset == "digits" else mnist_need()
         return Cost(
             work,
             [need],
@@ -176,15 +172,6 @@ class Config(ExperimentConfig):
             from mltheory.lab.data.mnist import check_mnist
 
             check_mnist()
-
-
-def _mnist_need() -> DataNeed:
-    from mltheory.lab.data.mnist import FILES, mnist_dir
-
-    d = mnist_dir()
-    present = all((d / f).exists() or (d / (f + ".gz")).exists() for f in FILES.values())
-    note = "" if present else "download MNIST's four *-ubyte.gz files into it"
-    return DataNeed("MNIST", str(d), present, note)
 
 
 SCALES = {

@@ -81,7 +81,7 @@ from mltheory.lab.engine import (
     supervised_step,
     train_loop,
 )
-from mltheory.lab.estimate import Cost, DataNeed, Workload, mlp_params, mnist_need
+from mltheory.lab.estimate import Cost, Workload, digits_need, mlp_params, mnist_need
 from mltheory.lab.figures import new_figure
 from mltheory.lab.nn import MLP, SmallCNN
 from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
@@ -102,7 +102,6 @@ LEVEL = 0.01  # every claim: one-sided exact McNemar p < LEVEL
 # noise in the ball (PGD with 0 steps) buys: 2.0 points at smoke scale, seed 0, 2026-11-29.
 MIN_ROBUST_GAIN = 0.10
 SIZES = {"digits": (1347, 450), "mnist": (60000, 10000)}  # (train, test) examples
-DIGITS_NEED = DataNeed("digits", "scikit-learn (shipped with the package)", True)
 IN_SHAPE = {"digits": (1, 8, 8), "mnist": (1, 28, 28)}
 # Madry et al., Table 1 (MNIST, ε = 0.3, white-box, their adversarially trained network) and
 # Goodfellow et al. §5 (a maxout network on MNIST, FGSM at ε = 0.25: 89.4% error).
@@ -235,7 +234,7 @@ class Config(ExperimentConfig):
                     extra_flops=6.0 * params * n_test * attack_passes,
                 ),
             ],
-            [mnist_need() if self.dataset == "mnist" else DIGITS_NEED],
+            [mnist_need() if self.dataset == "mnist" else digits_need()],
             what=f"adversarial with {self.steps} steps of {self.train_pgd_steps}-step PGD "
             f"training and {self.pgd_steps}-step PGD attacks",
         )

@@ -68,7 +68,7 @@ from mltheory.lab.claims import noisy_trend, one_sided_z
 from mltheory.lab.context import RunContext
 from mltheory.lab.data import ClassificationData, load_digits, load_mnist
 from mltheory.lab.data.mnist import check_mnist
-from mltheory.lab.estimate import Cost, DataNeed, Workload, mlp_params, mnist_need
+from mltheory.lab.estimate import Cost, Workload, digits_need, mlp_params, mnist_need
 from mltheory.lab.figures import new_figure
 from mltheory.lab.nn import MLP, SmallCNN
 from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
@@ -89,7 +89,6 @@ SUCCESS_FRACTION = 0.05  # backdoor-succeeds holds at every poisoned fraction fr
 MIN_SUCCESS = 0.90  # ... with the ASR's 99% lower bound at least this
 MAX_CLEAN_DROP = 0.02  # clean-accuracy-kept: 99% upper bound of the drop below this
 SIZES = {"digits": (1347, 450), "mnist": (60000, 10000)}
-DIGITS_NEED = DataNeed("digits", "scikit-learn (shipped with the package)", True)
 SIDE = {"digits": 8, "mnist": 28}
 TRIGGERS = {
     "checkerboard": [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 1.0]],
@@ -180,7 +179,7 @@ class Config(ExperimentConfig):
         ]
         return Cost(
             nets,
-            [mnist_need() if self.dataset == "mnist" else DIGITS_NEED],
+            [mnist_need() if self.dataset == "mnist" else digits_need()],
             what=f"backdoor with {len(self.fractions)} networks of {self.steps} steps",
         )
 
