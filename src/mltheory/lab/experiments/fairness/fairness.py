@@ -33,6 +33,15 @@ rates it sees there, which are estimates too), and that envelope to be narrower 
 closed (so the test could have seen such a gap); the cost in accuracy is an exact McNemar test on
 the same held-out examples (p < 0.01).
 
+.. evidence: begin
+Evidence (written by ``mlt evidence`` from evidence/cpu-seeds3; do not edit):
+cpu scale, seeds 0–2, 2.7 s per seed: reproduces on 3/3 seeds; 2026-11-29, AMD EPYC, 2 cores, torch 2.13.0+cpu, 1 thread(s).
+    gap-exists: 0.1882 [0.1794, 0.1971] (3/3 seeds)
+    gap-closed: 0.003585 [-0.001117, 0.008286] (3/3 seeds)
+    costs-accuracy: 10.1% [9.55%, 10.6%] (3/3 seeds)
+smoke scale: 2.0 s per seed, reproduces on 3/3 seeds.
+Reproduce: ``mlt reproduce --scale cpu --seeds 3 --out cpu-seeds3``
+.. evidence: end
 Command: ``mlt run fairness --scale cpu --seed 0``
 """
 
