@@ -36,6 +36,14 @@ Scales (one core of a 2-core laptop CPU):
     cpu    d ∈ {32, 64, 128, 256}, α ∈ {1/4 … 16}, 400 trials
     paper  d ∈ {64 … 1024}, α ∈ {1/4 … 32}, 1 000 trials
 
+.. evidence: begin
+Evidence (written by ``mlt evidence`` from evidence/cpu-seeds3; do not edit):
+cpu scale, seeds 0–2, 16 s per seed: reproduces on 3/3 seeds; 2026-11-29, AMD EPYC, 2 cores, torch 2.13.0+cpu, 1 thread(s).
+    hebbian-curve: 0.0903% [0.0383%, 0.142%] (3/3 seeds)
+    collapse: 0.6277 [0.07942, 1.176] (3/3 seeds)
+smoke scale: 1.7 s per seed, reproduces on 3/3 seeds.
+Reproduce: ``mlt reproduce --scale cpu --seeds 3 --out cpu-seeds3``
+.. evidence: end
 Command: ``mlt run teacher-student --scale cpu --seed 0``
 """
 

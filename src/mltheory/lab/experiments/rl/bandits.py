@@ -45,6 +45,16 @@ Scales (one core of a 2-core laptop CPU; the loop over time dominates):
     cpu    100 000 pulls × 2 000 runs
     paper  1 000 000 pulls × 4 000 runs (about 20 minutes on one core, by the estimate)
 
+.. evidence: begin
+Evidence (written by ``mlt evidence`` from evidence/cpu-seeds3; do not edit):
+cpu scale, seeds 0–2, 118 s per seed: reproduces on 3/3 seeds; 2026-11-29, AMD EPYC, 2 cores, torch 2.13.0+cpu, 1 thread(s).
+    ucb1-bound: 0.2284 [0.2258, 0.2311] (3/3 seeds)
+    lai-robbins: 0.8402 × [0.7841 ×, 0.8962 ×] (3/3 seeds)
+    ucb1-log-constant: 10.06 × [9.881 ×, 10.24 ×] (3/3 seeds)
+    thompson-beats-epsilon-greedy: 9.632 [9.578, 9.685] (3/3 seeds)
+smoke scale: 2.3 s per seed, reproduces on 3/3 seeds.
+Reproduce: ``mlt reproduce --scale cpu --seeds 3 --out cpu-seeds3``
+.. evidence: end
 Command: ``mlt run bandits --scale cpu --seed 0``
 """
 
