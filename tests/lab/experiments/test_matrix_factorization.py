@@ -106,6 +106,8 @@ def test_a_starved_solver_is_not_certified(tmp_path):
         ({"measurements": 101}, "measurements"),
         ({"singular_values": [1.0] * 11}, "singular values"),
         ({"lr": 0.0}, "lr"),
+        # 256 instances of 40 000 dense 200×200 measurement matrices: terabytes.
+        ({"n": 200, "measurements": 40_000, "instances": 256}, "memory"),
     ],
 )
 def test_config_refuses_bad_input(overrides, message):
