@@ -490,7 +490,7 @@ def run(cfg: Config, ctx: RunContext) -> dict:
 
     figure_singular_values(cfg, target, ref["x"], by_depth, eranks, effective_rank(ref["x"]), ctx)
     sweep = [excess(done[(0, a)]["w"]) for a in range(len(cfg.init_scales))]
-    figure_init_sweep(cfg, sweep, float(excess_ln.median()), ctx)
+    figure_init_sweep(cfg, sweep, float(excess_ln.quantile(0.5)), ctx)
 
     return {
         "n": n,
@@ -506,9 +506,11 @@ def run(cfg: Config, ctx: RunContext) -> dict:
         "nuclear_excess_depth2": _finite(excess_2),
         "max_nuclear_excess_depth2": _finite([excess_2.abs().max()])[0],
         "median_nuclear_excess_by_init": _finite(
-            excess(done[(0, a)]["w"]).median() for a in range(len(cfg.init_scales))
+            excess(done[(0, a)]["w"]).quantile(0.5) for a in range(len(cfg.init_scales))
         ),
-        "median_nuclear_excess_by_depth": _finite(excess(run_["w"]).median() for run_ in by_depth),
+        "median_nuclear_excess_by_depth": _finite(
+            excess(run_["w"]).quantile(0.5) for run_ in by_depth
+        ),
         "effective_rank_truth": float(effective_rank(target[0])),
         "effective_rank_min_nuclear": effective_rank(ref["x"]).tolist(),
         "effective_rank_by_depth": [_finite(e) for e in eranks],
