@@ -64,6 +64,17 @@ solutions': ~3): the limit is lower-rank than the nuclear norm minimiser, as gre
 learning predicts. Depth 3 recovers M* to ~1e-3 on nearly every instance (effective rank 1.89
 = M*'s), where the minimum nuclear norm solution misses by 8–40%.
 
+.. evidence: begin
+Evidence (written by ``mlt evidence`` from evidence/cpu-seeds3; do not edit):
+cpu scale, seeds 0–2, 79 s per seed: reproduces on 3/3 seeds; 2026-11-29, AMD EPYC, 2 cores, torch 2.13.0+cpu, 1 thread(s).
+    nuclear-norm: 5.93% [4.13%, 7.73%] (3/3 seeds)
+    depth-sharpens: 1.9 [1.696, 2.105] (3/3 seeds)
+    beats-nuclear: 0.0009318 × [0.0005998 ×, 0.001264 ×] (3/3 seeds)
+    fits: 0.002049 [-0.005257, 0.009355] (3/3 seeds)
+    certified: 9.894e-08 [9.813e-08, 9.974e-08] (3/3 seeds)
+smoke scale: 4.4 s per seed, reproduces on 3/3 seeds.
+Reproduce: ``mlt reproduce --scale cpu --seeds 3 --out cpu-seeds3``
+.. evidence: end
 Command: ``mlt run matrix-factorization --scale cpu --seed 0``
 """
 
