@@ -35,6 +35,23 @@ from mltheory.lab.population import PopulationMLP
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
+# What a step costs beyond its matrix products, for :class:`~mltheory.lab.estimate.Workload`'s
+# ``extra_flops`` and ``overhead_per_step``. These networks are thin (1 to a few dozen inputs,
+# one output), so a step is mostly elementwise passes over the hidden activations (bias add,
+# ReLU and its mask, the squared error, the outer products of a 1-wide layer), memory-bound
+# work the "6 · params · batch" rule does not see, plus autograd's and Adam's Python. Measured
+# 2026-11-30 in process CPU time on the project's 2-core machine (load ≈ 8, the conditions of
+# estimate.CPU's calibration): 6–15 ns per hidden activation per step, ≈ 500 FLOPs at CPU's
+# 52 GFLOP/s, and 2–4 ms of fixed cost per step, ≈ 20 of CPU's per-step overheads.
+ELEMENTWISE_FLOPS_PER_ACTIVATION = 500.0
+OVERHEADS_PER_STEP = 20.0
+
+
+def elementwise_flops(steps: int, members: int, batch: int, hidden: int) -> float:
+    """``extra_flops`` of ``steps`` steps of ``members`` networks with ``hidden`` units on
+    batches of ``batch`` examples (see :data:`ELEMENTWISE_FLOPS_PER_ACTIVATION`)."""
+    return ELEMENTWISE_FLOPS_PER_ACTIVATION * steps * members * batch * hidden
+
 
 class _Weights:
     """A population's weights as a checkpointable state (restored without recording gradients:

@@ -6,7 +6,7 @@ function", IEEE Trans. Information Theory 39(3), 930–945, doi 10.1109/18.25650
 probability measure μ on the ball B of radius r, for every n there is a network of n sigmoidal
 units with ∫_B (f − f_n)² dμ ≤ (2 r C_f)² / n: squared L2 error falling like 1/n, at a rate that
 does not depend on the input dimension d (a fixed basis of n functions cannot beat n^{−2/d} on
-this class: Barron's §X).
+this class: the paper's lower bound for linear methods).
 
 The setting. The target is the Gaussian bump f(x) = exp(−|x|²/(2σ²)) on the unit ball
 (r = 1, μ uniform on it) in several dimensions d. Its Fourier transform (f(x) = ∫ e^{iω·x} f̂(ω)
@@ -26,22 +26,26 @@ validation set is kept and its error is measured on an independent test set of
 dimensions and restarts of one width train as one population (inputs zero-padded to the
 largest d: padded coordinates get zero gradient, so each member is its own d-dimensional net).
 
-Claims: the measured error is below the bound at every width and dimension (the theorem holds
-for the network training found); the log-log slope of error against width is within 0.5 of
-−1 in every dimension, and the slopes differ by less than 0.5 across dimensions (the paper: −1
-in every d; a fixed basis would give slopes near −2/d, i.e. −0.125 at d = 16).
+Claims: the measured error is below the bound at every width and dimension (the theorem, for
+the networks training found); in every dimension the log-log slope of error against width is
+at most −1 + 0.25 (at least Barron's rate; the theorem is an upper bound, so faster is
+allowed); and at the largest d the slope is within 0.3 of −1 (a fixed basis of n functions
+gets ≈ −2/d there: −0.125 at d = 16). The slack covers the slope's fitting noise across seeds.
 
-Honest limits, measured (development runs, 2026-11-30, cpu scale): Barron's constant is loose:
-at these widths the bound lies above the variance of f (what predicting the mean achieves), so
-it is informative only at widths beyond ≈ (2rC_f)²·2/Var f (≈ 800 at d = 2 and growing with
-d); ``bound_informative`` lists the widths where it is. The slope is an upper-bound rate: in
-low d a smooth target is approximated faster than 1/n (slope ≈ −1.3 at d = 2, 4), and at the
-largest widths the curve would flatten where Adam's finite run stops improving; the widths are
-chosen below that.
+What the measurements show (development, seed 0, 2026-11-30): slopes −1.46, −1.34, −1.23,
+−0.89 at d = 2, 4, 8, 16: faster than 1/n in low d, where a smooth bump is easy, and
+approaching −1 as d grows. So "the same slope in every d" does not hold for this target (the
+spread is 0.57); what holds is Barron's statement: never slower than 1/n, in any d. Barron's
+constant is loose: the largest measured error / bound was 4·10⁻⁴, and at these widths the bound
+lies above Var f (what predicting the mean achieves); it is informative only beyond
+n ≈ 2(2rC_f)²/Var f (≈ 800 at d = 2, growing with d), which ``bound_informative`` lists. At
+d = 16 the smallest widths barely beat the mean (the curve starts on a plateau), and training
+curves flatten at widths where Adam's finite run stops improving; the widths are chosen
+between the two.
 
-Scales (2-core laptop CPU): smoke d ∈ {2, 4}, widths 8–32, 150 steps (seconds); cpu
-d ∈ {2, 4, 8, 16}, widths 16–512, 2 restarts, 1500 steps of 256 fresh samples; paper d up to 64,
-widths to 4096, 4 restarts, 10 000 steps of 1024 (a GPU).
+Scales (2-core laptop CPU): smoke d ∈ {2, 4}, widths 8 and 16, 100 steps (seconds); cpu
+d ∈ {2, 4, 8, 16}, widths 16–512, 2 restarts, 1500 steps of 256 fresh samples; paper d up to
+64, widths to 4096, 4 restarts, 10 000 steps of 1024 (a GPU).
 
 Command: ``mlt run barron --scale cpu --seed 0``
 """
@@ -53,16 +57,21 @@ from typing import Annotated
 
 import numpy as np
 import torch
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from mltheory.lab.claims import below, fitted_slope
 from mltheory.lab.context import RunContext
 from mltheory.lab.engine import TrainState
-from mltheory.lab.estimate import Cost, Workload, flops, mlp_params
+from mltheory.lab.estimate import Cost, Workload, mlp_params
 from mltheory.lab.figures import new_figure, readable_log_axis
 from mltheory.lab.population import PopulationMLP
-from mltheory.lab.population_regression import member_mse, train_population_mse
-from mltheory.lab.spec import ExperimentConfig, Paper, experiment, refuse_over_budget
+from mltheory.lab.population_regression import (
+    OVERHEADS_PER_STEP,
+    elementwise_flops,
+    member_mse,
+    train_population_mse,
+)
+from mltheory.lab.spec import ExperimentConfig, Paper, experiment
 
 PAPER = Paper(
     title="Universal approximation bounds for superpositions of a sigmoidal function",
@@ -104,23 +113,11 @@ class Config(ExperimentConfig):
             raise ValueError("values must be distinct")
         return sorted(v)
 
-    @model_validator(mode="after")
-    def _within_budget(self) -> Config:
-        m, d, w = len(self.dims) * self.restarts, max(self.dims), max(self.widths)
-        refuse_over_budget(
-            f"barron with dims up to {d}, widths up to {w}",
-            # Validation and test inputs of every member, activations of one evaluation chunk
-            # and of one step.
-            memory_bytes=4 * m * (4 * self.test_points * (d + 1) + 2 * CHUNK * w)
-            + 16 * m * self.batch_size * (d + w),
-            flops=flops(self.cost().workloads),
-            loop_steps=len(self.widths) * self.steps,
-        )
-        return self
-
     def cost(self) -> Cost:
-        """One population per width: every dimension and restart, inputs padded to max d."""
-        d = max(self.dims)
+        """One population per width: every dimension and restart, inputs padded to the largest
+        d; the validation and test sets of every member stay in memory."""
+        d, m = max(self.dims), len(self.dims) * self.restarts
+        sets = 2 * 4 * m * self.test_points * (d + 1)
         return Cost(
             [
                 Workload(
@@ -128,12 +125,16 @@ class Config(ExperimentConfig):
                     n_params=mlp_params(d, [w], 1),
                     steps=self.steps,
                     batch_size=self.batch_size,
-                    members=len(self.dims) * self.restarts,
+                    members=m,
                     eval_examples=2 * self.test_points * (EVALS + 2),
                     activations_per_example=d + 2 * w,
+                    data_bytes=sets + 4 * 2 * m * CHUNK * w,
+                    extra_flops=elementwise_flops(self.steps, m, self.batch_size, w),
+                    overhead_per_step=OVERHEADS_PER_STEP,
                 )
                 for w in self.widths
-            ]
+            ],
+            what=f"barron with dims up to {d} and widths up to {max(self.widths)}",
         )
 
 
@@ -297,7 +298,6 @@ def fit_width(cfg: Config, ctx: RunContext, width: int, sets: dict) -> dict:
     claims=CLAIMS,
     metrics=METRICS,
     lectures=("MIT 18.408",),
-    workload=Config.cost,
 )
 def run(cfg: Config, ctx: RunContext) -> dict:
     d_max, r = max(cfg.dims), cfg.restarts
