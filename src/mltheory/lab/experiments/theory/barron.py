@@ -43,7 +43,7 @@ d = 16 the smallest widths barely beat the mean (the curve starts on a plateau),
 curves flatten at widths where Adam's finite run stops improving; the widths are chosen
 between the two.
 
-Scales (2-core laptop CPU): smoke d ∈ {2, 4}, widths 8 and 16, 100 steps (seconds); cpu
+Scales (2-core laptop CPU): smoke d ∈ {2, 4}, widths 8 and 16, 250 steps (seconds); cpu
 d ∈ {2, 4, 8, 16}, widths 16–512, 2 restarts, 1500 steps of 256 fresh samples; paper d up to
 64, widths to 4096, 4 restarts, 10 000 steps of 1024 (a GPU).
 
@@ -145,7 +145,7 @@ SCALES = {
     "smoke": {
         "dims": [2, 4],
         "widths": [8, 16],
-        "steps": 100,
+        "steps": 250,
         "batch_size": 128,
         "test_points": 512,
     },
@@ -373,7 +373,7 @@ def _figure(cfg, ctx, mse, bound, variance, slopes) -> None:
     )
     readable_log_axis(ax1, "x")
     ax1.set_yscale("log")
-    ax1.legend(fontsize=6.5, loc="lower left")
+    ax1.legend(fontsize=6.5, loc="upper left", bbox_to_anchor=(0.0, -0.18), ncols=2)
     ax2.axhline(1.0, color="k", lw=0.8, ls="--", label="the bound")
     ax2.set(
         xlabel="width n",
