@@ -214,3 +214,25 @@ def test_config_refuses_a_grid_too_coarse_for_the_pieces():
 def test_paper_scale_resolves_within_budget():
     cfg = runner.resolve_config(registry.get("depth-separation"), "paper", {})
     assert math.log2(max(cfg.widths)) > max(cfg.ks)
+
+
+def test_interrupted_run_resumes_and_ends_the_same(smoke_result, tmp_path, monkeypatch):
+    from mltheory.lab.context import RunContext
+
+    monkeypatch.setenv("MLT_CHECKPOINT_EVERY_S", "0")  # checkpoint after every step
+    original_log, calls = RunContext.log, []
+
+    def log_then_die(self, **values):
+        calls.append(values)
+        if len(calls) == 5:  # in the second width's population, mid-training
+            raise KeyboardInterrupt
+        original_log(self, **values)
+
+    monkeypatch.setattr(RunContext, "log", log_then_die)
+    out = tmp_path / "killed"
+    with pytest.raises(KeyboardInterrupt):
+        runner.run("depth-separation", scale="smoke", seed=0, out=out)
+    monkeypatch.setattr(RunContext, "log", original_log)
+    resumed = runner.run("depth-separation", scale="smoke", seed=0, out=out)
+    assert resumed.resumed
+    assert resumed.metrics == smoke_result.metrics
