@@ -256,15 +256,17 @@ def fit_width(cfg: Config, ctx: RunContext, width: int, sets: dict) -> dict:
     dims = torch.tensor([d for d in cfg.dims for _ in range(cfg.restarts)])
     m, d_max = len(dims), max(cfg.dims)
     seeds = [ctx.int_seed("init", width, i) for i in range(m)]
+    dev = ctx.device  # samples are drawn on the CPU (the streams), trained where the run runs
     pop = PopulationMLP.init(d_max, [width], 1, seeds)
     with torch.no_grad():  # PyTorch's default init for each member's own d: U(±1/√d)
         rescale = (d_max / dims.float()).sqrt()
         pop.weights[0].mul_(rescale[:, None, None])
         pop.weights[0].mul_((torch.arange(d_max) < dims[:, None, None]).float())
         pop.biases[0].mul_(rescale[:, None])
+    pop = PopulationMLP([w.to(dev) for w in pop.weights], [b.to(dev) for b in pop.biases])
 
     def batch(state: TrainState) -> tuple[torch.Tensor, torch.Tensor]:
-        x = uniform_ball((m, cfg.batch_size), dims, d_max, state.data)
+        x = uniform_ball((m, cfg.batch_size), dims, d_max, state.data).to(dev)
         return x, gaussian_bump(x, cfg.sigma)
 
     def evaluate(state: TrainState) -> dict:
@@ -283,8 +285,8 @@ def fit_width(cfg: Config, ctx: RunContext, width: int, sets: dict) -> dict:
         log={"width": width},
     )
     return {
-        "val": chunked_mse(pop, sets["val_x"], sets["val_y"]),
-        "test": chunked_mse(pop, sets["test_x"], sets["test_y"]),
+        "val": chunked_mse(pop, sets["val_x"], sets["val_y"]).cpu(),
+        "test": chunked_mse(pop, sets["test_x"], sets["test_y"]).cpu(),
     }
 
 
@@ -308,9 +310,9 @@ def run(cfg: Config, ctx: RunContext) -> dict:
             uniform_ball((1, cfg.test_points), torch.tensor([d]), d_max, ctx.torch_rng(name, d))
             for d in cfg.dims
         ]
-        x = torch.cat(per_d).repeat_interleave(r, 0)  # (M, test_points, d_max)
+        x = torch.cat(per_d).repeat_interleave(r, 0).to(ctx.device)  # (M, test_points, d_max)
         sets[f"{name}_x"], sets[f"{name}_y"] = x, gaussian_bump(x, cfg.sigma)
-    variance = [float(sets["test_y"][i * r].var()) for i in range(len(cfg.dims))]
+    variance = [float(sets["test_y"][i * r].var().cpu()) for i in range(len(cfg.dims))]
 
     fits = ctx.run_phases(cfg.widths, lambda w: fit_width(cfg, ctx, w, sets), description="widths")
 

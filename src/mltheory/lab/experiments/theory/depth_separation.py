@@ -440,7 +440,8 @@ def least_squares_output(
         design = torch.cat([h, torch.ones_like(h[..., :1])], -1)
         gram = design.transpose(1, 2) @ design
         ridge = 1e-12 * gram.diagonal(dim1=1, dim2=2).mean(1).clamp_min(1e-30)
-        gram = gram + ridge[:, None, None] * torch.eye(gram.shape[-1], dtype=gram.dtype)
+        eye = torch.eye(gram.shape[-1], dtype=gram.dtype, device=gram.device)
+        gram = gram + ridge[:, None, None] * eye
         sol = torch.linalg.solve(gram, design.transpose(1, 2) @ y[..., None])
         pred = (design @ sol)[..., 0]
         if write:
@@ -483,10 +484,12 @@ def fit_width(cfg: Config, ctx: RunContext, width: int) -> dict:
     if cfg.knot_init == "stratified":  # one knot in each of `width` equal cells
         cells = (torch.arange(width, dtype=torch.float64) + cells) / width
     knots = cells * scale[:, None]
+    dev = ctx.device  # drawn on the CPU (the streams), trained where the run runs
     pop = PopulationMLP(
-        [sign[..., None].float(), torch.zeros(m, 1, width)],
-        [(-sign * knots).float(), torch.zeros(m, 1)],
+        [sign[..., None].float().to(dev), torch.zeros(m, 1, width, device=dev)],
+        [(-sign * knots).float().to(dev), torch.zeros(m, 1, device=dev)],
     )
+    u, y = u.to(dev), y.to(dev)
     pred, mse = least_squares_output(pop, u, y, write=True)
     u32, y32 = u.float(), y.float()
 
@@ -513,7 +516,11 @@ def fit_width(cfg: Config, ctx: RunContext, width: int) -> dict:
         description=f"width {width}",
         log={"width": width},
     )
-    return {"init_mse": mse, "best_mse": state.best_mse, "best_pred": state.best_pred.float()}
+    return {
+        "init_mse": mse.cpu(),
+        "best_mse": state.best_mse.cpu(),
+        "best_pred": state.best_pred.float().cpu(),
+    }
 
 
 @experiment(
