@@ -47,6 +47,15 @@ Scales (2-core laptop CPU): smoke d ∈ {2, 4}, widths 8 and 16, 250 steps (seco
 d ∈ {2, 4, 8, 16}, widths 16–512, 2 restarts, 1500 steps of 256 fresh samples; paper d up to
 64, widths to 4096, 4 restarts, 10 000 steps of 1024 (a GPU).
 
+.. evidence: begin
+Evidence (written by ``mlt evidence`` from evidence/cpu-seeds3; do not edit):
+cpu scale, seeds 0–2, 202 s per seed: reproduces on 3/3 seeds; 2026-11-29, AMD EPYC, 2 cores, torch 2.13.0+cpu, 1 thread(s).
+    below-bound: 0.0005796 [0.0001358, 0.001023] (3/3 seeds)
+    rate: -0.9334 [-1.039, -0.8276] (3/3 seeds)
+    dimension-free: 0.06659 [-0.0392, 0.1724] (3/3 seeds)
+smoke scale: 2.3 s per seed, reproduces on 3/3 seeds.
+Reproduce: ``mlt reproduce --scale cpu --seeds 3 --out cpu-seeds3``
+.. evidence: end
 Command: ``mlt run barron --scale cpu --seed 0``
 """
 

@@ -58,6 +58,19 @@ Scales (2-core laptop CPU): smoke ks 2–4, 2 restarts, 40 Adam steps, widths 2�
 cpu ks 4–7, 3 restarts, 400 steps, widths 4–362 (a √2 grid) on 1024 grid points; paper ks 4–9,
 widths to 2048, 2000 steps on 4096 grid points (a GPU).
 
+.. evidence: begin
+Evidence (written by ``mlt evidence`` from evidence/cpu-seeds3; do not edit):
+cpu scale, seeds 0–2, 233 s per seed: reproduces on 3/3 seeds; 2026-11-29, AMD EPYC, 2 cores, torch 2.13.0+cpu, 1 thread(s).
+    deep-exact: 0 [0, 0] (3/3 seeds)
+    pieces-grid: 0 [0, 0] (3/3 seeds)
+    pieces-activations: 0 [0, 0] (3/3 seeds)
+    shallow-bound: 0 [0, 0] (3/3 seeds)
+    separation: 99.8% [99.3%, 100%] (3/3 seeds)
+    width-exponent: 1.054 [0.8093, 1.299] (3/3 seeds)
+    near-bound: 4.03 × [3.729 ×, 4.332 ×] (3/3 seeds)
+smoke scale: 2.1 s per seed, reproduces on 3/3 seeds.
+Reproduce: ``mlt reproduce --scale cpu --seeds 3 --out cpu-seeds3``
+.. evidence: end
 Command: ``mlt run depth-separation --scale cpu --seed 0``
 """
 
