@@ -199,6 +199,21 @@ def cifar10_need() -> DataNeed:
     return DataNeed("CIFAR-10", str(d), present, note)
 
 
+def mnist_need() -> DataNeed:
+    """MNIST's four IDX files, read from ``$MLT_DATA`` (never downloaded by the lab)."""
+    from mltheory.lab.data.mnist import FILES, _find, mnist_dir
+
+    d = mnist_dir()
+    present = all(_find(d, stem) is not None for stem in FILES.values())
+    note = "" if present else "download the four *-ubyte.gz files of MNIST into it"
+    return DataNeed("MNIST", str(d), present, note)
+
+
+def digits_need() -> DataNeed:
+    """scikit-learn's 8×8 digits: shipped inside the scikit-learn package."""
+    return DataNeed("scikit-learn digits", "inside the scikit-learn package", True, "shipped")
+
+
 def estimate(workloads: list[Workload], machine: Machine) -> Estimate:
     """The generic cost model (module docstring) for ``workloads`` run one after another."""
     seconds = sum(
