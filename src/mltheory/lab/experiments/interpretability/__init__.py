@@ -1,0 +1,1 @@
+"""Language models and interpretability (CS 229br lectures 6–7)."""
