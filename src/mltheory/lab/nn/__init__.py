@@ -4,6 +4,7 @@ from mltheory.lab.nn.cnn import SmallCNN
 from mltheory.lab.nn.decoder_transformer import DecoderTransformer
 from mltheory.lab.nn.deep_linear import DeepLinear
 from mltheory.lab.nn.mlp import MLP
+from mltheory.lab.nn.parameterized_mlp import ParameterizedMLP
 from mltheory.lab.nn.random_features import RandomFeatures
 from mltheory.lab.nn.transformer import TinyTransformer
 
@@ -11,6 +12,7 @@ __all__ = [
     "MLP",
     "DecoderTransformer",
     "DeepLinear",
+    "ParameterizedMLP",
     "RandomFeatures",
     "SmallCNN",
     "TinyTransformer",

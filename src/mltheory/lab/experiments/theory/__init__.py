@@ -1,0 +1,1 @@
+"""Approximation, optimization landscapes, implicit regularization and kernels (MIT 18.408)."""
