@@ -346,6 +346,15 @@ def reproduce(
         int | None,
         typer.Option(help="run seeds 0..K-1 of every experiment; report pass rates over seeds"),
     ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only",
+            metavar="NAME",
+            help="only this experiment (repeatable); the summary keeps the other experiments' "
+            "entries from an earlier run into the same --out",
+        ),
+    ] = None,
     threads: ThreadsOption = None,
 ) -> None:
     """Run the catalog (or one topic) and write DIR/summary.json and a self-contained DIR/report.html."""
@@ -362,6 +371,7 @@ def reproduce(
             quiet=quiet or as_json,
             console=err_console if as_json else out_console,
             seeds=seeds,
+            only=only,
         )
     except BadInput as e:
         raise fail_bad_input(e) from None

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mltheory.cli import app
-from mltheory.lab import plan
+from mltheory.lab import plan, registry, spec
 from mltheory.lab.errors import BadInput
 from mltheory.lab.estimate import CPU, Machine, Workload, estimate, flops, mlp_params
 from mltheory.lab.experiments.generalization import deep_double_descent as ddd
@@ -59,9 +59,41 @@ def test_missing_data_is_reported_not_raised():
     assert not p.cpu.upper_bound and p.largest_model_params == mlp_params(3072, [512], 10)
 
 
-def test_an_experiment_without_a_workload_gets_no_estimate():
-    p = plan("min-norm", "smoke")
-    assert p.cpu is None and "no workload" in p.note and p.config["n"] > 0
+def test_an_experiment_whose_config_has_no_cost_gets_no_estimate():
+    p = plan("test-train", "smoke")  # a student's quick experiment (tests' fixture)
+    assert p.cpu is None and "no cost()" in p.note and p.config
+
+
+@pytest.mark.parametrize("scale", ["smoke", "cpu", "paper"])
+def test_every_catalog_experiment_is_estimated_at_every_scale(scale):
+    for exp in registry.all_experiments():
+        if not exp.module.startswith("mltheory.lab.experiments"):
+            continue
+        p = plan(exp.name, scale)
+        assert p.cpu is not None and p.cpu.seconds > 0 and p.cpu.memory_bytes > 0, exp.name
+        assert p.gpu is not None and p.gpu.seconds > 0, exp.name
+
+
+def test_the_config_bound_and_the_plan_are_one_estimate(monkeypatch):
+    """The bound refuses exactly the configs whose cost() is over the lab's limits: a config
+    just under the flop limit plans; lowering the limit below its estimate refuses it, with the
+    cost's description in the message."""
+    p = plan("deep-double-descent", "cpu")
+    needed = flops(p.workloads)
+    assert needed == ddd.Config(**p.config).cost().flops
+    monkeypatch.setattr(spec, "FLOP_LIMIT", needed * 0.99)
+    with pytest.raises(BadInput, match="deep-double-descent with widths up to .* operations"):
+        plan("deep-double-descent", "cpu")
+    monkeypatch.setattr(spec, "FLOP_LIMIT", needed * 1.01)
+    assert plan("deep-double-descent", "cpu").cpu.seconds == p.cpu.seconds
+
+
+def test_extra_flops_and_step_overheads_count():
+    machine = Machine("m", step_overhead_s=1e-3, flops_per_s=1e9, how="test")
+    w = Workload("trials", n_params=0, steps=100, batch_size=0, extra_flops=5e9)
+    assert estimate([w], machine).seconds == pytest.approx(100 * 1e-3 + 5)
+    slow = Workload("maml", n_params=0, steps=100, batch_size=0, overhead_per_step=10)
+    assert estimate([slow], machine).seconds == pytest.approx(100 * 10 * 1e-3)
 
 
 def test_cli_plan_trains_nothing():

@@ -39,3 +39,23 @@ def test_reproduce_records_crashes_goes_on_and_skips_finished(tmp_path):
         app, ["reproduce", "--scale", "smoke", "--topic", "testing", "--out", str(out), "--strict"]
     )
     assert strict.exit_code == 1  # test-crash crashed
+
+
+def test_only_some_experiments_rerun_and_the_summary_keeps_the_others(tmp_path):
+    """Evidence is brought up to date one experiment at a time: --only runs the named ones
+    (seeds mode too) and the summary keeps the other experiments' earlier entries."""
+    out = tmp_path / "repro"
+    runner = CliRunner()
+    base = ["reproduce", "--scale", "smoke", "--seeds", "2", "--out", str(out)]
+    res = runner.invoke(app, [*base, "--only", "test-train"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, [*base, "--only", "test-crash"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert sorted(e["name"] for e in summary["experiments"]) == ["test-crash", "test-train"]
+    by_name = {e["name"]: e for e in summary["experiments"]}
+    assert by_name["test-train"]["reproduces"] == "2/2"
+    assert by_name["test-crash"]["status"] == "error"
+    assert not (out / "test-cifar").exists()  # never selected
+    bad = runner.invoke(app, [*base, "--only", "no-such-experiment"])
+    assert bad.exit_code == 2 and "no-such-experiment" in bad.output

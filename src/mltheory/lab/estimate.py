@@ -4,15 +4,21 @@ A plan is the resolved config, the data the run needs and where it must be, the 
 parameters it trains, and an estimate of its memory and time on a CPU and on a GPU, made without
 training anything. The portal's quotas and config bounds call the same :func:`plan`.
 
-Where the numbers come from. An experiment declares its **workload** (``workload=`` in
-``@experiment``): a function of its config returning the :class:`Workload` s it trains (models
-of ``n_params`` parameters, ``steps`` optimizer steps of ``batch_size`` examples, ``members``
-models side by side in one population, and forward-only evaluation examples). The generic cost
-model turns that into time and memory:
+Where the numbers come from. Every experiment's ``Config`` says what a run costs
+(``def cost(self) -> Cost``): the :class:`Workload` s it trains or computes (models of
+``n_params`` parameters, ``steps`` optimizer steps of ``batch_size`` examples, ``members``
+models side by side in one population, forward-only evaluation examples, and ``extra_flops``
+for arithmetic of other shapes: Monte Carlo trials, solvers, environment steps) and the data it
+reads. That one estimate is used three times: the config's bounds (a config over the lab's
+limits is refused, see :func:`mltheory.lab.spec.refuse_over_budget`), this plan, and the
+portal's compute quotas (a run's time limit and reservation). The generic cost model turns it
+into time and memory:
 
-* time per workload = ``steps × (step overhead + 6 · n_params · batch_size · members / rate)``
+* time per workload = ``steps × (overhead_per_step · step overhead + 6 · n_params · batch_size
+  · members / rate)``
   plus ``2 · n_params · eval_examples · members / rate`` for evaluations (6 FLOPs per parameter
-  per training example: forward, input gradient, weight gradient; 2 for a forward pass);
+  per training example: forward, input gradient, weight gradient; 2 for a forward pass) plus
+  ``extra_flops / rate``;
 * memory = weights, gradients and two optimizer buffers (16 bytes per fp32 parameter) for every
   member, plus the activations of one batch, plus the data.
 
@@ -23,13 +29,12 @@ half a second to a few seconds) is not in the estimate. The GPU constants (:data
 were *not* measured (no GPU was available when they were set): they assume a data-centre GPU
 (A100/H100 class) reaching a small fraction of its fp32 peak on these small products, and
 ~60 µs of kernel-launch and Python overhead per step; read the GPU column as an order of
-magnitude. An experiment that declares no workload gets a plan with its config and data and
-"no estimate" in place of the numbers; its time is then best read off ``evidence/``.
+magnitude. A student's experiment whose Config says nothing of its cost gets a plan with its
+config and data and "no estimate" in place of the numbers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -90,16 +95,53 @@ class Workload:
     members: int = 1  # models trained side by side as one population
     eval_examples: int = 0  # examples passed forward (no backward) in evaluations, per member
     activations_per_example: int = 0  # floats kept per example for the backward pass
-    data_bytes: int = 0
+    data_bytes: int = 0  # memory held besides the models: data sets, recorded curves, buffers
     upper_bound: bool = False  # steps is a cap (e.g. "until fitted, at most max_steps")
+    # Arithmetic not of the "6 · params · batch per step" form: Monte Carlo trials, solvers,
+    # environment steps, closed forms. ``steps`` then counts the Python-level iterations.
+    extra_flops: float = 0.0
+    # Step overheads per step: a step of several small sequential passes (MAML's inner and
+    # outer loops) costs several plain steps' worth of Python and kernel launches.
+    overhead_per_step: float = 1.0
+
+    @property
+    def flops(self) -> float:
+        return (
+            6.0 * self.n_params * self.batch_size * self.members * self.steps
+            + 2.0 * self.n_params * self.eval_examples * self.members
+            + self.extra_flops
+        )
+
+    @property
+    def memory_bytes(self) -> int:
+        state = BYTES_PER_PARAM_TRAINING * self.n_params * self.members
+        activations = 4 * 2 * self.activations_per_example * self.batch_size * self.members
+        return int(state + activations + self.data_bytes)
 
 
 @dataclass(frozen=True)
 class Cost:
-    """What an experiment's ``workload(cfg)`` returns."""
+    """What a config's ``cost()`` returns: the workloads a run does, one after another, and the
+    data sets it reads. ``what`` names the run in a refusal ("deep-double-descent with widths up
+    to 300 and 12000 steps")."""
 
     workloads: list[Workload]
     data: list[DataNeed] = field(default_factory=list)
+    what: str = ""
+
+    @property
+    def flops(self) -> float:
+        """Arithmetic of all workloads, machine-independent: what the config bound compares."""
+        return sum(w.flops for w in self.workloads)
+
+    @property
+    def memory_bytes(self) -> int:
+        """Peak memory: workloads run in turn, so the largest one."""
+        return max((w.memory_bytes for w in self.workloads), default=0)
+
+    @property
+    def loop_steps(self) -> int:
+        return sum(w.steps for w in self.workloads)
 
 
 @dataclass
@@ -157,32 +199,39 @@ def cifar10_need() -> DataNeed:
     return DataNeed("CIFAR-10", str(d), present, note)
 
 
+def mnist_need() -> DataNeed:
+    """MNIST's four IDX files, read from ``$MLT_DATA`` (never downloaded by the lab)."""
+    from mltheory.lab.data.mnist import FILES, _find, mnist_dir
+
+    d = mnist_dir()
+    present = all(_find(d, stem) is not None for stem in FILES.values())
+    note = "" if present else "download the four *-ubyte.gz files of MNIST into it"
+    return DataNeed("MNIST", str(d), present, note)
+
+
+def digits_need() -> DataNeed:
+    """scikit-learn's 8×8 digits: shipped inside the scikit-learn package."""
+    return DataNeed("scikit-learn digits", "inside the scikit-learn package", True, "shipped")
+
+
 def estimate(workloads: list[Workload], machine: Machine) -> Estimate:
     """The generic cost model (module docstring) for ``workloads`` run one after another."""
-    seconds = 0.0
-    peak_bytes = 0
-    for w in workloads:
-        train_flops = 6.0 * w.n_params * w.batch_size * w.members * w.steps
-        eval_flops = 2.0 * w.n_params * w.eval_examples * w.members
-        seconds += (
-            w.steps * machine.step_overhead_s + (train_flops + eval_flops) / machine.flops_per_s
-        )
-        state = BYTES_PER_PARAM_TRAINING * w.n_params * w.members
-        activations = 4 * 2 * w.activations_per_example * w.batch_size * w.members
-        peak_bytes = max(peak_bytes, state + activations + w.data_bytes)
+    seconds = sum(
+        w.steps * w.overhead_per_step * machine.step_overhead_s + w.flops / machine.flops_per_s
+        for w in workloads
+    )
     return Estimate(
-        machine.name, seconds, int(peak_bytes), machine.how, any(w.upper_bound for w in workloads)
+        machine.name,
+        seconds,
+        Cost(workloads).memory_bytes,
+        machine.how,
+        any(w.upper_bound for w in workloads),
     )
 
 
 def flops(workloads: list[Workload]) -> float:
-    """The arithmetic of ``workloads`` (training and evaluation), machine-independent: what a
-    config bound or a compute quota can compare against a limit."""
-    return sum(
-        6.0 * w.n_params * w.batch_size * w.members * w.steps
-        + 2.0 * w.n_params * w.eval_examples * w.members
-        for w in workloads
-    )
+    """The arithmetic of ``workloads`` (training, evaluation and the rest), machine-independent."""
+    return Cost(workloads).flops
 
 
 def plan(name: str, scale: str = "cpu", **overrides: Any) -> Plan:
@@ -197,7 +246,6 @@ def plan(name: str, scale: str = "cpu", **overrides: Any) -> Plan:
 
     exp = registry.get(name)
     cfg = resolve_config(exp, scale, overrides)
-    workload: Callable[[Any], Cost] | None = getattr(exp, "workload", None)
     data: list[DataNeed] = []
     check_data = getattr(exp.config, "check_data", None)
     if callable(check_data):
@@ -205,7 +253,8 @@ def plan(name: str, scale: str = "cpu", **overrides: Any) -> Plan:
             check_data(cfg)
         except BadInput as missing:
             data.append(DataNeed("data files", "see note", False, str(missing)))
-    if workload is None:
+    cost: Cost | None = cfg.cost()
+    if cost is None:
         return Plan(
             exp.name,
             scale,
@@ -216,10 +265,9 @@ def plan(name: str, scale: str = "cpu", **overrides: Any) -> Plan:
             None,
             None,
             [],
-            note=f"{exp.name} declares no workload: no estimate (see evidence/ for measured times)",
+            note=f"{exp.name}'s Config defines no cost(): no estimate",
         )
-    cost = workload(cfg)
-    # The workload names its data sets; check_data's message is kept only if it names none.
+    # The cost names its data sets; check_data's message is kept only if it names none.
     data = cost.data or data
     return Plan(
         exp.name,

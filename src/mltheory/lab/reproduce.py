@@ -4,7 +4,9 @@
 self-contained ``DIR/report.html`` are rewritten after every experiment, so an interrupted
 reproduction still leaves a report. Rerunning with the same ``DIR`` skips finished
 experiments (a finished ``result.json`` at the same scale and seed) and resumes a killed one
-from its checkpoint.
+from its checkpoint. A rerun of some experiments only (``--topic``, ``--only``) keeps the
+summary's entries of the others, so the catalog's evidence can be brought up to date one new
+experiment at a time.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ def reproduce_catalog(
     quiet: bool = False,
     console: Console | None = None,
     seeds: int | None = None,
+    only: list[str] | None = None,
 ) -> dict[str, Any]:
     """With ``seeds=K``, every experiment runs on seeds 0..K-1 in ``DIR/<experiment>/`` (see
     :mod:`mltheory.lab.verdicts`) and the summary and report give each claim's pass rate."""
@@ -44,13 +47,21 @@ def reproduce_catalog(
         raise unknown("scale", scale, SCALE_NAMES)
     if topic is not None and topic not in registry.topics():
         raise unknown("topic", topic, registry.topics())
+    names = {e.name for e in registry.catalog().sorted()}
+    for name in only or []:
+        if name not in names:
+            raise unknown("experiment (--only)", name, sorted(names))
+
+    def selected(e: Any) -> bool:
+        return (topic is None or e.topic == topic) and (not only or e.name in only)
+
     if seeds is not None:
         if seed != 0:
             raise BadInput("--seed and --seeds together: --seeds K runs seeds 0..K-1; give one")
-        return _reproduce_over_seeds(scale, topic, Path(out), seeds, device, quiet, console)
+        return _reproduce_over_seeds(scale, selected, Path(out), seeds, device, quiet, console)
     # Catalog entries, not imported modules: an experiment whose package is missing or whose
     # module is broken becomes an error entry (with the pip command) and the others still run.
-    exps = [e for e in registry.catalog().sorted() if topic is None or e.topic == topic]
+    exps = [e for e in registry.catalog().sorted() if selected(e)]
     out = check_out_path(out)
     make_out_dir(out)
     summary_path = out / SUMMARY_FILE
@@ -59,7 +70,7 @@ def reproduce_catalog(
         if summary_path.exists()
         else {}
     )
-    entries: list[dict[str, Any]] = []
+    entries = _kept_entries(out, {e.name for e in exps}, scale, None, seed)
     for exp in exps:
         run_dir = out / exp.name
         done = _finished(run_dir, scale, seed)
@@ -100,7 +111,7 @@ def reproduce_catalog(
 
 def _reproduce_over_seeds(
     scale: str,
-    topic: str | None,
+    selected: Any,
     out: Path,
     seeds: int,
     device: str | None,
@@ -109,11 +120,11 @@ def _reproduce_over_seeds(
 ) -> dict[str, Any]:
     from mltheory.lab import verdicts
 
-    exps = [e for e in registry.all_experiments() if topic is None or e.topic == topic]
+    exps = [e for e in registry.all_experiments() if selected(e)]
     # Every experiment's seeds are validated before the first one starts.
     plans = [verdicts.prepare_seeds(e.name, scale, seeds, {}, out / e.name, device) for e in exps]
     out.mkdir(parents=True, exist_ok=True)
-    entries: list[dict[str, Any]] = []
+    entries = _kept_entries(out, {e.name for e in exps}, scale, seeds)
     for exp, plan in zip(exps, plans, strict=True):
         console.print(f"[bold]{exp.name}[/bold] ({scale}, seeds 0–{seeds - 1})")
         try:
@@ -135,6 +146,26 @@ def _reproduce_over_seeds(
     print_paths(console, "summary", [out / SUMMARY_FILE])
     print_paths(console, "report", [out / REPORT_FILE])
     return summary
+
+
+def _kept_entries(
+    out: Path, rerun: set[str], scale: str, seeds: int | None, seed: int = 0
+) -> list[dict[str, Any]]:
+    """The previous summary's entries of experiments this run does not run (same scale and
+    seeds; an experiment no longer in the catalog is dropped)."""
+    path = out / SUMMARY_FILE
+    if not path.exists():
+        return []
+    previous = read_json(path)
+    same = (
+        previous.get("seeds") == list(range(seeds))
+        if seeds is not None
+        else "seeds" not in previous and previous.get("seed", 0) == seed
+    )
+    if previous.get("scale") != scale or not same:
+        return []
+    catalog = {e.name for e in registry.catalog().sorted()}
+    return [e for e in previous["experiments"] if e["name"] not in rerun and e["name"] in catalog]
 
 
 def _seeds_entry(name: str, run_dir: Path, result: dict[str, Any]) -> dict[str, Any]:
@@ -207,6 +238,8 @@ def _write(
     seeds: int | None = None,
     seed: int = 0,
 ) -> dict[str, Any]:
+    order = {e.name: i for i, e in enumerate(registry.catalog().sorted())}
+    entries = sorted(entries, key=lambda e: order.get(e["name"], len(order)))
     summary: dict[str, Any] = {"scale": scale, "experiments": entries}
     if seeds is not None:
         summary["seeds"] = list(range(seeds))

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 SCALE_NAMES = ("smoke", "cpu", "paper")
 Scale = Literal["smoke", "cpu", "paper"]
@@ -70,9 +70,29 @@ class ExperimentConfig(BaseModel):
         extra="forbid", validate_assignment=True, frozen=False, allow_inf_nan=False
     )
 
+    def cost(self) -> Any:
+        """What a run with this config trains or computes (``mltheory.lab.estimate.Cost``), or
+        ``None`` if unknown. The one estimate behind the config's bounds (a config beyond the
+        lab's limits is refused with the estimate in the message), ``mlt run --plan`` and the
+        portal's compute quotas. It sees values that passed their fields' own checks; checks
+        across fields may not have run yet."""
+        return None
+
+    @model_validator(mode="after")
+    def _within_the_labs_limits(self) -> Any:
+        cost = self.cost()
+        if cost is not None:
+            refuse_over_budget(
+                cost.what or f"{type(self).__module__.rsplit('.', 1)[-1]} with this config",
+                memory_bytes=cost.memory_bytes,
+                flops=cost.flops,
+                loop_steps=cost.loop_steps,
+            )
+        return self
+
 
 # What a config may ask of the machine it runs on (memory the run allocates at once, arithmetic it
-# does); a model validator refuses more with the estimate in its message (see ``refuse_over_budget``).
+# does), from its ``cost()``: ``ExperimentConfig`` refuses more with the estimate in its message.
 MEMORY_LIMIT_BYTES = 16 * 2**30
 FLOP_LIMIT = 1e16  # about a day of a laptop CPU; hours on a GPU
 # Iterations of a Python-level loop (optimizer steps, trials): each costs far more than its
@@ -252,8 +272,6 @@ class Experiment:
     # The widths / ratios / levels the run sweeps inside itself (``mltheory.lab.inner_axis``):
     # a sweep then batches cells differing in ``batch_fields`` and the seed point by point.
     inner_axis: Any = None
-    # ``workload(cfg) -> mltheory.lab.estimate.Cost``: what a run trains, for ``mlt run --plan``.
-    workload: Callable[[Any], Any] | None = None
 
     @property
     def batchable(self) -> bool:
@@ -373,7 +391,6 @@ def experiment(
     batch_fields: tuple[str, ...] = (),
     run_batch: Callable[..., list[dict[str, Any]]] | None = None,
     inner_axis: Any = None,
-    workload: Callable[[Any], Any] | None = None,
     metrics: Mapping[str, str] | None = None,
 ) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
     """Register ``run`` as the experiment ``name`` (discovered by :mod:`mltheory.lab.registry`)."""
@@ -397,7 +414,6 @@ def experiment(
                 batch_fields=batch_fields,
                 run_batch=run_batch,
                 inner_axis=inner_axis,
-                workload=workload,
                 metrics=metrics,
             )
         )

@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from mltheory.portal.compute import queue
+from mltheory.portal.compute import lab_bridge, queue
 from mltheory.portal.compute.models import Quota, Run, State
 from mltheory.portal.courses.models import Course, Enrollment
 
@@ -78,13 +78,14 @@ def test_a_submission_over_the_quota_is_refused_with_the_remaining_budget(
 ):
     client.force_login(enrolled)
     quota = queue.quota_for(enrolled, offering)
-    Quota.objects.filter(pk=quota.pk).update(cpu_hours=0.05)
+    # 36 s: less than a minute of start-up, so below any run's reservation
+    Quota.objects.filter(pk=quota.pk).update(cpu_hours=0.01)
     resp = client.post(
         reverse("compute:submit", args=["min-norm"]),
         {"scale": "smoke", "seeds": "0", "queue": "cpu"},
     )
     page = resp.content.decode()
-    assert "your remaining CPU budget this term is 0.05 hours" in page
+    assert "your remaining CPU budget this term is 0.01 hours" in page
     assert not Run.objects.exists()
 
 
@@ -188,7 +189,22 @@ def test_a_sweep_is_submitted_from_the_form_and_bad_grid_values_are_refused(clie
     run = Run.objects.get()
     assert run.grid == {"n": [10, 20], "noise_std": [0.0, 0.5]}
     assert run.seeds == [0, 1]
-    assert run.time_limit_s == 8 * 5 * 60
+    # Each of the 8 cells gets the lab's estimate with its margin (min-norm at smoke scale:
+    # well under a second), not the scale's whole 5 minutes.
+    estimate = lab_bridge.estimated_seconds("min-norm", "smoke", {}, run.grid, "cpu")
+    assert 0 < estimate < 5
+    assert run.time_limit_s == pytest.approx(8 * (queue.ESTIMATE_MARGIN * estimate + 60))
+
+
+def test_the_form_refuses_a_config_the_labs_estimate_puts_beyond_the_scale_limit(client, enrolled):
+    client.force_login(enrolled)
+    url = reverse("compute:submit", args=["random-labels"])
+    # random-labels at paper scale trains MLPs on CIFAR-10 for about a day of CPU: it would be
+    # stopped at the paper scale's limit, its time charged for nothing.
+    resp = client.post(url, {"scale": "paper", "seeds": "0", "queue": "cpu"})
+    page = " ".join(resp.content.decode().split())
+    assert "minutes per seed on a CPU" in page and "GPU queue" in page
+    assert not Run.objects.exists()
 
 
 def test_a_malformed_fork_parameter_is_a_404_not_an_error(client, enrolled):

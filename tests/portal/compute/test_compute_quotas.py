@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from mltheory.lab import plan
 from mltheory.portal.compute import queue
 from mltheory.portal.compute.models import Quota, Run, State, Worker
 from mltheory.portal.compute.worker import RunWorker
@@ -122,3 +123,35 @@ def test_concurrent_submissions_never_overspend_the_quota(offering, student):
     assert sorted(outcomes) == ["ok"] * 3 + ["refused"] * 5
     assert Run.objects.filter(owner=student, state=State.QUEUED).count() == 3
     assert Quota.objects.get(user=student).cpu_reserved_s == 3 * SMOKE_LIMIT_S
+
+
+@pytest.mark.django_db
+def test_a_catalog_run_reserves_the_labs_estimate_not_the_whole_scale_limit(offering, student):
+    """The quota, the plan (``mlt run --plan``) and the config bounds are one estimate: a run of
+    a catalog experiment reserves its estimate with the margin, and a costlier config reserves
+    more."""
+    set_budget(student, offering, cpu_hours=1)
+    small = queue.submit(
+        student, experiment="deep-linear", scale="smoke", seeds=[0], overrides={}, queue="cpu"
+    )
+    estimate = plan("deep-linear", "smoke").cpu.seconds
+    assert small.time_limit_s == pytest.approx(queue.ESTIMATE_MARGIN * estimate + queue.STARTUP_S)
+    longer = queue.submit(
+        student,
+        experiment="deep-linear",
+        scale="smoke",
+        seeds=[0, 1],
+        overrides={"duration": 60.0},
+        queue="cpu",
+    )
+    assert longer.time_limit_s > 2 * small.time_limit_s
+    assert longer.time_limit_s <= 2 * SMOKE_LIMIT_S  # never beyond the scale's limit
+    quota = Quota.objects.get(user=student)
+    assert quota.cpu_reserved_s == pytest.approx(small.time_limit_s + longer.time_limit_s)
+
+
+def test_a_run_estimated_beyond_the_scale_limit_is_refused_with_the_estimate():
+    assert queue.beyond_the_scale_limit("smoke", "cpu", 1.0) is None
+    assert queue.beyond_the_scale_limit("smoke", "cpu", None) is None  # no estimate: the cap
+    why = queue.beyond_the_scale_limit("paper", "cpu", 30 * 3600.0)
+    assert "1800 minutes per seed" in why and "GPU queue" in why

@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 
 from . import lab_bridge
+from . import queue as run_queue
 from .models import Queue
 
 MAX_SEEDS = 10
@@ -148,6 +149,15 @@ class RunForm(forms.Form):
                 self.add_error(target if target in self.fields else None, f"{name}: {m}")
         for m in general:
             self.add_error(None, m)
+        if not self.errors:
+            estimate = lab_bridge.estimated_seconds(
+                self.experiment, cleaned["scale"], self.overrides(), grid, cleaned["queue"]
+            )
+            too_long = run_queue.beyond_the_scale_limit(
+                cleaned["scale"], cleaned["queue"], estimate
+            )
+            if too_long:
+                self.add_error(None, too_long)
         return cleaned
 
 

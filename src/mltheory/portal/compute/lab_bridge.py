@@ -157,6 +157,28 @@ def grid_points(grid: dict[str, list[Any]]) -> list[dict[str, Any]]:
     return [dict(zip(grid, values, strict=True)) for values in product(*grid.values())]
 
 
+def estimated_seconds(
+    name: str, scale: str, overrides: dict[str, Any], grid: dict | None, queue: str
+) -> float | None:
+    """The lab's own estimate of one seed's run time on the queue's machine (what
+    ``mlt run NAME --plan`` prints; the same estimate that bounds the config), for a sweep its
+    costliest point; ``None`` when the experiment's config says nothing of its cost."""
+    from mltheory.lab import plan
+    from mltheory.lab.errors import BadInput
+
+    worst = 0.0
+    for point in grid_points(grid) if grid else [{}]:
+        try:
+            p = plan(name, scale, **{**overrides, **point})
+        except BadInput:  # the form reports invalid configs itself
+            return None
+        e = p.gpu if queue == "gpu" else p.cpu
+        if e is None:
+            return None
+        worst = max(worst, e.seconds)
+    return worst
+
+
 # --- a run's directory (worker process) --------------------------------------------------------
 
 

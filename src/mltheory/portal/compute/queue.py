@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from mltheory.portal.courses.models import Offering
 
+from . import lab_bridge
 from .models import ACTIVE_STATES, Queue, Quota, Run, State
 
 try:
@@ -47,12 +48,47 @@ def hours(seconds: float) -> str:
     return f"{seconds / 3600:.2f}"
 
 
-def time_limit_s(scale: str, n_seeds: int, grid: dict | None = None) -> float:
-    """Per-run time limit: the scale's limit per seed (per cell for a sweep)."""
+# A run's time limit per seed is the lab's estimate (``mlt run --plan``) times this margin plus
+# the start-up the estimate leaves out, never more than the scale's limit: the plan says "a
+# factor of 2 either way; more on a busy machine".
+ESTIMATE_MARGIN = 4
+STARTUP_S = 60
+
+
+def per_seed_limit_s(scale: str, estimate_s: float | None) -> float:
+    """One seed's (one sweep cell's) time limit: from the lab's estimate when there is one (a
+    catalog experiment), else the scale's limit (a student's module, or a config without a
+    cost)."""
+    cap = settings.COMPUTE_TIME_LIMIT_S[scale]
+    if estimate_s is None:
+        return cap
+    return min(cap, ESTIMATE_MARGIN * estimate_s + STARTUP_S)
+
+
+def beyond_the_scale_limit(scale: str, queue: str, estimate_s: float | None) -> str | None:
+    """Why a run estimated at ``estimate_s`` per seed cannot be taken at ``scale`` (it would be
+    stopped at the scale's limit, its time charged for nothing), or ``None`` when it can."""
+    cap = settings.COMPUTE_TIME_LIMIT_S[scale]
+    if estimate_s is None or ESTIMATE_MARGIN * estimate_s + STARTUP_S <= cap:
+        return None
+    return (
+        f"This configuration is estimated at about {estimate_s / 60:.0f} minutes per seed on "
+        f"a {queue.upper()} (the lab's estimate: mlt run … --plan), and runs at scale {scale} "
+        f"may take at most {cap / 60:.0f} minutes per seed including a ×{ESTIMATE_MARGIN} margin. "
+        "Choose fewer steps or smaller models"
+        + (", or the GPU queue." if queue != Queue.GPU else ".")
+    )
+
+
+def time_limit_s(
+    scale: str, n_seeds: int, grid: dict | None = None, estimate_s: float | None = None
+) -> float:
+    """Per-run time limit: one seed's limit (see :func:`per_seed_limit_s`) per seed, and per
+    cell for a sweep."""
     points = 1
     for values in (grid or {}).values():
         points *= len(values)
-    return settings.COMPUTE_TIME_LIMIT_S[scale] * max(n_seeds, 1) * points
+    return per_seed_limit_s(scale, estimate_s) * max(n_seeds, 1) * points
 
 
 def quota_for(user, offering: Offering | None) -> Quota | None:
@@ -96,7 +132,12 @@ def submit(
     """Create a queued run and enqueue it, after reserving its time limit from the owner's quota
     under a row lock; raises :class:`QuotaExceeded` (nothing is created) when it does not fit."""
     offering = Offering.objects.current()
-    limit = time_limit_s(scale, len(seeds), grid)
+    estimate = (
+        None
+        if module is not None  # a student's module is never imported in the web process
+        else lab_bridge.estimated_seconds(experiment, scale, overrides, grid, queue)
+    )
+    limit = time_limit_s(scale, len(seeds), grid, estimate)
     quota = quota_for(owner, offering)
     with transaction.atomic():
         if quota is not None:

@@ -60,9 +60,10 @@ from pydantic import Field, field_validator, model_validator
 from mltheory.lab.claims import below, monotone, slope_in
 from mltheory.lab.context import RunContext
 from mltheory.lab.engine import TrainState, train_loop
+from mltheory.lab.estimate import Cost, Workload
 from mltheory.lab.figures import new_figure, readable_log_axis
 from mltheory.lab.nn import DeepLinear
-from mltheory.lab.spec import ExperimentConfig, Paper, experiment, refuse_over_budget
+from mltheory.lab.spec import ExperimentConfig, Paper, experiment
 
 PAPER = Paper(
     title="Exact solutions to the nonlinear dynamics of learning in deep linear neural networks",
@@ -117,21 +118,33 @@ class Config(ExperimentConfig):
             raise ValueError(f"{k} singular values need n_in and n_out ≥ {k}")
         if self.n_samples < self.n_in:
             raise ValueError(f"whitening needs n_samples ({self.n_samples}) ≥ n_in ({self.n_in})")
-        # Every step's mode strengths are kept (float64), and each step is a forward and a
-        # backward pass of the two layers over all samples.
         steps = round(self.duration / self.lr)
         if steps > MAX_STEPS:  # each step is a few small Python-level operations
             raise ValueError(
                 f"duration / lr = {steps} GD steps; at most {MAX_STEPS} (raise lr or shorten "
                 "duration)"
             )
-        params = self.n_hidden * (self.n_in + self.n_out)
-        refuse_over_budget(
-            f"deep-linear with {steps} steps (duration {self.duration:g} / lr {self.lr:g})",
-            memory_bytes=8 * (steps + 1) * k * 3 + 8 * params * 4,
-            flops=steps * (6 * self.n_samples * params + 2 * params * k),
-        )
         return self
+
+    def cost(self) -> Cost:
+        steps = round(self.duration / self.lr)
+        k = len(self.singular_values)
+        params = self.n_hidden * (self.n_in + self.n_out)
+        # Every step's mode strengths are kept (float64), and each step is a forward and a
+        # backward pass of the two layers over all samples.
+        return Cost(
+            [
+                Workload(
+                    "full-batch gradient descent (float64)",
+                    n_params=params,
+                    steps=steps,
+                    batch_size=self.n_samples,
+                    data_bytes=8 * (steps + 1) * k * 3,
+                    extra_flops=steps * 2 * params * k,  # the mode strengths after each step
+                )
+            ],
+            what=f"deep-linear with {steps} steps (duration {self.duration:g} / lr {self.lr:g})",
+        )
 
 
 SCALES = {

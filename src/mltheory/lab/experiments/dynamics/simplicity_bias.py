@@ -57,16 +57,17 @@ from typing import Annotated
 
 import numpy as np
 import torch
-from pydantic import Field, model_validator
+from pydantic import Field
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import mutual_info_score
 
 from mltheory.lab.claims import at_least, paired_gain_p
 from mltheory.lab.context import RunContext
 from mltheory.lab.data import load_mnist1d
+from mltheory.lab.estimate import Cost, Workload, mlp_params, mnist1d_need
 from mltheory.lab.figures import new_figure
 from mltheory.lab.nn import MLP
-from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment, refuse_over_budget
+from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
 from mltheory.lab.train import train_classifier
 
 PAPER = Paper(
@@ -104,20 +105,28 @@ class Config(ExperimentConfig):
         description="inverse L2 penalty of the logistic-regression classifier L",
     )
 
-    @model_validator(mode="after")
-    def _affordable(self) -> Config:
-        widths = [40, *self.hidden, 2]
-        params = sum(a * b + b for a, b in zip(widths, widths[1:], strict=False))
-        n_test = self.mnist1d_samples // 5
+    def cost(self) -> Cost:
+        params = mlp_params(40, self.hidden, 2)
         evals = self.steps // self.eval_every
-        refuse_over_budget(
-            f"simplicity-bias with an MLP of {params} parameters, {self.steps} steps, "
+        return Cost(
+            [
+                Workload(
+                    "SGD on the MLP",
+                    n_params=params,
+                    steps=self.steps,
+                    batch_size=self.batch_size,
+                    # 3× a forward pass over the test set per evaluation
+                    eval_examples=3 * evals * (self.mnist1d_samples // 5),
+                    data_bytes=4 * max(self.hidden) * self.mnist1d_samples,
+                ),
+                # Each evaluation fits linear classifiers and estimates mutual informations:
+                # about 1000 SGD steps' time.
+                Workload("evaluations", n_params=0, steps=1000 * evals, batch_size=0),
+            ],
+            [mnist1d_need()],
+            what=f"simplicity-bias with an MLP of {params} parameters, {self.steps} steps, "
             f"{evals} evaluations",
-            memory_bytes=4 * (4 * params + max(self.hidden) * self.mnist1d_samples),
-            flops=6 * params * (self.steps * self.batch_size + evals * n_test),
-            loop_steps=self.steps + 1000 * evals,  # an evaluation costs ~1000 steps' time
         )
-        return self
 
 
 SCALES = {

@@ -48,9 +48,10 @@ from mltheory.lab.claims import at_least, below, bootstrap_quantile
 from mltheory.lab.context import RunContext
 from mltheory.lab.data.synthetic import random_support, sparse_parity
 from mltheory.lab.engine import TrainState, supervised_step, train_loop
+from mltheory.lab.estimate import Cost, Workload, mlp_params
 from mltheory.lab.figures import new_figure, readable_log_axis
 from mltheory.lab.nn import MLP
-from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment, refuse_over_budget
+from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
 
 PAPER = Paper(
     title="Hidden progress in deep learning: SGD learns parities near the computational limit",
@@ -113,26 +114,29 @@ class Config(ExperimentConfig):
     def _n_above_k(self) -> Config:
         if self.ns[0] <= self.k:
             raise ValueError(f"every n in ns must exceed k={self.k}; got ns={self.ns}")
+        return self
+
+    def cost(self) -> Cost:
         # The worst case: every run uses its whole step budget (a forward and a backward pass of
         # n→width→1 per sample), plus its evaluations on the test samples.
-        per_run = sum(
-            6
-            * n
-            * self.width
-            * (
-                self.max_steps * self.batch_size
-                + self.max_steps // self.eval_every * self.test_samples
-            )
-            for n in self.ns
-        )
-        refuse_over_budget(
-            f"sparse-parity with ns up to {self.ns[-1]}, width {self.width}, "
+        return Cost(
+            [
+                Workload(
+                    f"n={n}, {self.runs_per_n} runs one after another",
+                    n_params=mlp_params(n, [self.width], 1),
+                    steps=self.runs_per_n * self.max_steps,
+                    batch_size=self.batch_size,
+                    eval_examples=self.runs_per_n
+                    * (self.max_steps // self.eval_every * self.test_samples),
+                    activations_per_example=n + self.width + 1,
+                    data_bytes=4 * n * (self.test_samples + self.final_test_samples) * 2,
+                    upper_bound=True,
+                )
+                for n in self.ns
+            ],
+            what=f"sparse-parity with ns up to {self.ns[-1]}, width {self.width}, "
             f"{self.runs_per_n} runs of up to {self.max_steps} steps",
-            memory_bytes=4 * self.ns[-1] * (self.test_samples + self.final_test_samples) * 2,
-            flops=self.runs_per_n * per_run,
-            loop_steps=self.runs_per_n * len(self.ns) * self.max_steps,
         )
-        return self
 
 
 SCALES = {

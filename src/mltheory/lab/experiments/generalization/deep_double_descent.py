@@ -82,7 +82,7 @@ from mltheory.lab.estimate import Cost, Workload, mlp_params, mnist1d_need
 from mltheory.lab.figures import new_figure
 from mltheory.lab.inner_axis import InnerAxis, Member
 from mltheory.lab.population import PopulationMLP, train_population
-from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment, refuse_over_budget
+from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
 
 PAPER = Paper(
     title="Deep Double Descent: Where Bigger Models and More Data Hurt",
@@ -135,21 +135,29 @@ class Config(ExperimentConfig):
                 f"n_widths={self.n_widths} distinct widths do not fit between "
                 f"min_width={self.min_width} and max_width={self.max_width}"
             )
-        # Forward + backward of 40→h→h→10 on a batch, per step, per network (noisy and clean);
-        # the widest population holds its batch's activations and the whole test set's.
-        networks = 2 if self.compare_clean else 1
-        flops = sum(
-            6 * networks * self.steps * self.batch_size * (40 * w + w * w + 10 * w)
-            for w in widths_for(self)
-        )
-        activations = 4 * networks * self.max_width * 2 * max(self.batch_size, self.n_test)
-        refuse_over_budget(
-            f"deep-double-descent with widths up to {self.max_width} and {self.steps} steps",
-            memory_bytes=activations + 4 * (self.n_train + self.n_test) * 40,
-            flops=flops,
-            loop_steps=self.n_widths * self.steps,
-        )
         return self
+
+    def cost(self) -> Cost:
+        """One population per width (noisy and clean networks side by side)."""
+        nets = 2 if self.compare_clean else 1
+        evals = (self.steps // self.eval_every + 1) * (self.n_train + self.n_test)
+        return Cost(
+            [
+                Workload(
+                    f"width {w}",
+                    n_params=mlp_params(40, [w, w], 10),
+                    steps=self.steps,
+                    batch_size=self.batch_size,
+                    members=nets,
+                    eval_examples=evals,
+                    activations_per_example=40 + 2 * w + 10,
+                    data_bytes=4 * 41 * (self.n_train + self.n_test),
+                )
+                for w in widths_for(self)
+            ],
+            [mnist1d_need()],
+            what=f"deep-double-descent with widths up to {self.max_width} and {self.steps} steps",
+        )
 
 
 SCALES = {
@@ -544,28 +552,6 @@ def plot_curves(m: Mapping[str, Any], ctx: RunContext) -> None:
     ctx.save_figure(fig, "deep_double_descent")
 
 
-def workload(cfg: Config) -> Cost:
-    """What a run trains, for ``mlt run --plan``: one population per width."""
-    nets = 2 if cfg.compare_clean else 1
-    evals = (cfg.steps // cfg.eval_every + 1) * (cfg.n_train + cfg.n_test)
-    return Cost(
-        [
-            Workload(
-                f"width {w}",
-                n_params=mlp_params(40, [w, w], 10),
-                steps=cfg.steps,
-                batch_size=cfg.batch_size,
-                members=nets,
-                eval_examples=evals,
-                activations_per_example=40 + 2 * w + 10,
-                data_bytes=4 * 41 * (cfg.n_train + cfg.n_test),
-            )
-            for w in widths_for(cfg)
-        ],
-        [mnist1d_need()],
-    )
-
-
 WIDTHS = InnerAxis("width", points=widths_for, measure=train_width)
 # A sweep trains cells that differ only in these fields (and the seed) as one population.
 BATCH_FIELDS = ("label_noise", "lr", "momentum", "weight_decay")
@@ -583,7 +569,6 @@ BATCH_FIELDS = ("label_noise", "lr", "momentum", "weight_decay")
     lectures=("CS 229br lecture 1",),
     batch_fields=BATCH_FIELDS,
     inner_axis=WIDTHS,
-    workload=workload,
 )
 def run(cfg: Config, ctx: RunContext) -> dict:
     # Train and evaluate an MLP 40→h→h→10 at every width h: test and train error against h,

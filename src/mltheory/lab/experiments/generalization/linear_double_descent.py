@@ -66,8 +66,9 @@ from pydantic import Field, model_validator
 from mltheory.lab.claims import monotone, one_sided_z, peak_at, within_rel
 from mltheory.lab.context import RunContext
 from mltheory.lab.data.synthetic import gaussian_regression
+from mltheory.lab.estimate import Cost, Workload
 from mltheory.lab.figures import new_figure
-from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment, refuse_over_budget
+from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
 
 PAPER = Paper(
     title="Surprises in high-dimensional ridgeless least squares interpolation",
@@ -111,16 +112,25 @@ class Config(ExperimentConfig):
     def _affordable(self) -> Config:
         if self.dense_halfwidth >= self.n:
             raise ValueError(f"dense_halfwidth ({self.dense_halfwidth}) must be below n ({self.n})")
+        return self
+
+    def cost(self) -> Cost:
         dims = sweep_dims(self)
         # Each trial: an n×d design, a Gram matrix of the smaller side and two solves.
         per_trial = [2 * self.n * d * min(self.n, d) + 2 * min(self.n, d) ** 3 for d in dims]
-        refuse_over_budget(
-            f"linear-double-descent with n={self.n}, d up to {dims[-1]}, {self.trials} trials",
-            memory_bytes=4 * 8 * min(self.chunk, self.trials) * self.n * dims[-1],
-            flops=self.trials * sum(per_trial),
-            loop_steps=self.trials * len(dims),  # one draw of (X, β, ε) per trial and d
+        return Cost(
+            [
+                Workload(
+                    "Monte Carlo trials (one draw of X, β, ε per trial and d)",
+                    n_params=0,
+                    steps=self.trials * len(dims),
+                    batch_size=0,
+                    data_bytes=4 * 8 * min(self.chunk, self.trials) * self.n * dims[-1],
+                    extra_flops=self.trials * sum(per_trial),
+                )
+            ],
+            what=f"linear-double-descent with n={self.n}, d up to {dims[-1]}, {self.trials} trials",
         )
-        return self
 
 
 SCALES = {

@@ -37,8 +37,9 @@ from pydantic import Field, model_validator
 
 from mltheory.lab.claims import below, within_rel
 from mltheory.lab.context import RunContext
+from mltheory.lab.estimate import Cost, Workload
 from mltheory.lab.figures import new_figure
-from mltheory.lab.spec import ExperimentConfig, Paper, experiment, refuse_over_budget
+from mltheory.lab.spec import ExperimentConfig, Paper, experiment
 
 PAPER = Paper(
     title="Understanding deep learning requires rethinking generalization",
@@ -73,15 +74,26 @@ class Config(ExperimentConfig):
             raise ValueError(
                 f"min-norm needs an underdetermined system: d ({self.d}) must exceed n ({self.n})"
             )
-        # X, its pseudo-inverse and a row-space basis (n×d float64 each, plus workspace); two
-        # GD runs of 2 matrix-vector products per step, and an SVD.
-        refuse_over_budget(
-            f"min-norm with n={self.n}, d={self.d}, steps={self.steps}",
-            memory_bytes=4 * 8 * self.n * self.d,
-            flops=2 * self.steps * 4 * self.n * self.d + 10 * self.n**2 * self.d,
-            loop_steps=2 * self.steps,
-        )
         return self
+
+    def cost(self) -> Cost:
+        # X, its pseudo-inverse and a row-space basis (n×d float64 each, plus workspace); two
+        # GD runs (from zero and from a random start) of 2 matrix-vector products per step,
+        # and an SVD.
+        return Cost(
+            [
+                Workload(
+                    "two GD runs and an SVD",
+                    n_params=self.d,
+                    steps=2 * self.steps,
+                    batch_size=0,
+                    members=2,
+                    data_bytes=4 * 8 * self.n * self.d,
+                    extra_flops=2 * self.steps * 4 * self.n * self.d + 10 * self.n**2 * self.d,
+                )
+            ],
+            what=f"min-norm with n={self.n}, d={self.d}, steps={self.steps}",
+        )
 
 
 SCALES = {

@@ -56,7 +56,7 @@ from mltheory.lab.data.cifar10 import check_cifar10
 from mltheory.lab.estimate import Cost, Workload, cifar10_need, mlp_params, mnist1d_need
 from mltheory.lab.figures import new_figure
 from mltheory.lab.population import PopulationMLP, train_population
-from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment, refuse_over_budget
+from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
 
 PAPER = Paper(
     title="Understanding deep learning requires rethinking generalization",
@@ -131,25 +131,35 @@ class Config(ExperimentConfig):
         return v
 
     @model_validator(mode="after")
-    def _fits_the_dataset_and_the_budget(self) -> Config:
+    def _fits_the_dataset(self) -> Config:
         available = DATASET_SIZES[self.dataset][0]
         if self.n_train > available:
             raise ValueError(
                 f"n_train={self.n_train} but {self.dataset} has {available} training examples"
             )
-        in_dim = 40 if self.dataset == "mnist1d" else 3072
-        widths = [in_dim, *self.hidden, N_CLASSES]
-        params = sum(a * b + b for a, b in zip(widths, widths[1:], strict=False))
-        levels = len(self.corruptions) * self.replicates
-        evals = self.steps // self.eval_every * (self.n_train + DATASET_SIZES[self.dataset][1])
-        refuse_over_budget(
-            f"random-labels with {levels} levels of an MLP of {params} parameters, "
-            f"{self.steps} steps",
-            memory_bytes=4 * levels * (4 * params + max(self.hidden) * self.n_train),
-            flops=6 * levels * params * (self.steps * self.batch_size + evals),
-            loop_steps=self.steps,
-        )
         return self
+
+    def cost(self) -> Cost:
+        """Every level's replicate networks as one population, for the fixed budget of
+        ``steps``."""
+        in_dim, n_test = (3072, 10000) if self.dataset == "cifar10" else (40, 1000)
+        examples = self.n_train + n_test
+        level = Workload(
+            "corruption levels",
+            n_params=mlp_params(in_dim, self.hidden, N_CLASSES),
+            steps=self.steps,
+            batch_size=self.batch_size,
+            members=len(self.corruptions) * self.replicates,
+            eval_examples=(self.steps // self.eval_every + 1) * examples,
+            activations_per_example=in_dim + sum(self.hidden) + N_CLASSES,
+            data_bytes=4 * in_dim * examples,
+        )
+        return Cost(
+            [level],
+            [cifar10_need() if self.dataset == "cifar10" else mnist1d_need()],
+            what=f"random-labels with {level.members} networks of {level.n_params} parameters, "
+            f"{self.steps} steps",
+        )
 
     @classmethod
     def check_data(cls, cfg: Config) -> None:
@@ -277,24 +287,6 @@ def load_data(cfg: Config, device: torch.device):
     return data.to(device)
 
 
-def workload(cfg: Config) -> Cost:
-    """What a run trains, for ``mlt run --plan``: every level's replicate networks as one
-    population, for the fixed budget of ``steps``."""
-    in_dim, n_test = (3072, 10000) if cfg.dataset == "cifar10" else (40, 1000)
-    examples = cfg.n_train + n_test
-    level = Workload(
-        "corruption levels",
-        n_params=mlp_params(in_dim, cfg.hidden, N_CLASSES),
-        steps=cfg.steps,
-        batch_size=cfg.batch_size,
-        members=len(cfg.corruptions) * cfg.replicates,
-        eval_examples=(cfg.steps // cfg.eval_every + 1) * examples,
-        activations_per_example=in_dim + sum(cfg.hidden) + N_CLASSES,
-        data_bytes=4 * in_dim * examples,
-    )
-    return Cost([level], [cifar10_need() if cfg.dataset == "cifar10" else mnist1d_need()])
-
-
 @experiment(
     "random-labels",
     title="Neural networks fit random labels, at a small extra cost in training time",
@@ -305,7 +297,6 @@ def workload(cfg: Config) -> Cost:
     claims=CLAIMS,
     metrics=METRICS,
     lectures=("CS 229br lecture 1",),
-    workload=workload,
 )
 def run(cfg: Config, ctx: RunContext) -> dict:
     data = load_data(cfg, ctx.device)

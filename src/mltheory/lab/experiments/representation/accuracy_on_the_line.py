@@ -64,6 +64,7 @@ from scipy import stats
 
 from mltheory.lab.context import RunContext
 from mltheory.lab.data import load_mnist1d
+from mltheory.lab.estimate import Cost, Workload, mlp_params, mnist1d_need
 from mltheory.lab.figures import new_figure
 from mltheory.lab.population import PopulationMLP, train_population
 from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
@@ -131,6 +132,29 @@ class Config(ExperimentConfig):
     _widths = _increasing("widths", 1, 4096)
     _n_trains = _increasing("n_trains", 10, 4000)
     _lengths = _increasing("lengths", 1, 1_000_000)
+
+    def cost(self) -> Cost:
+        """One population per width (a member per training-set size), evaluated at every
+        length on the test set (1000), the shifted set and its own 4000 tiled examples."""
+        evals = len(self.lengths) * (1000 + self.shifted_samples + 4000)
+        return Cost(
+            [
+                Workload(
+                    f"width {w}",
+                    n_params=mlp_params(40, [w, w], N_CLASSES),
+                    steps=self.lengths[-1],
+                    batch_size=self.batch_size,
+                    members=len(self.n_trains),
+                    eval_examples=evals,
+                    activations_per_example=40 + 2 * w + N_CLASSES,
+                    data_bytes=4 * 41 * (len(self.n_trains) * 4000 + self.shifted_samples),
+                )
+                for w in self.widths
+            ],
+            [mnist1d_need()],
+            what=f"accuracy-on-the-line with widths up to {self.widths[-1]} and "
+            f"{self.lengths[-1]} steps",
+        )
 
 
 SCALES = {

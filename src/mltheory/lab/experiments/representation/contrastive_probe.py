@@ -71,6 +71,7 @@ from torch import nn
 
 from mltheory.lab.context import RunContext
 from mltheory.lab.data import corrupt_labels, load_mnist1d
+from mltheory.lab.estimate import Cost, Workload, mlp_params, mnist1d_need
 from mltheory.lab.figures import new_figure
 from mltheory.lab.nn import MLP
 from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
@@ -108,6 +109,36 @@ class Config(ExperimentConfig):
     label_noise: float = Field(
         default=0.05, gt=0, lt=1, description="η: fraction of labels noised for the RRR terms"
     )
+
+    def cost(self) -> Cost:
+        """The contrastive encoder (two views per example), then the supervised baseline of the
+        same size and steps; a probe is fitted on the 4000 training features at each point."""
+        encoder = mlp_params(40, [self.hidden], self.feature_dim)
+        return Cost(
+            [
+                Workload(
+                    "contrastive pretraining",
+                    n_params=encoder + mlp_params(self.feature_dim, [], self.projection_dim),
+                    steps=self.steps,
+                    batch_size=2 * self.batch_size,
+                    eval_examples=self.probe_points * 5000,
+                    activations_per_example=40 + self.hidden + self.feature_dim,
+                    extra_flops=2.0 * (2 * self.batch_size) ** 2 * self.projection_dim * self.steps
+                    + self.probe_points * 100 * 4000 * self.feature_dim * N_CLASSES,
+                ),
+                Workload(
+                    "supervised baseline",
+                    n_params=encoder + mlp_params(self.feature_dim, [], N_CLASSES),
+                    steps=self.steps,
+                    batch_size=self.batch_size,
+                    eval_examples=5000,
+                    activations_per_example=40 + self.hidden + self.feature_dim,
+                ),
+            ],
+            [mnist1d_need()],
+            what=f"contrastive-probe with an encoder of {encoder} parameters, "
+            f"{self.steps} steps of {self.batch_size} examples",
+        )
 
 
 SCALES = {

@@ -63,6 +63,7 @@ from scipy import stats
 
 from mltheory.lab.context import RunContext
 from mltheory.lab.data import load_mnist1d
+from mltheory.lab.estimate import Cost, Workload, mlp_params, mnist1d_need
 from mltheory.lab.figures import new_figure
 from mltheory.lab.population import PopulationMLP, train_population
 from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
@@ -117,6 +118,46 @@ class Config(ExperimentConfig):
     ood_data_seed: int = Field(
         8, ge=0, le=2**31 - 1, description="generation seed of the OOD collection"
     )
+
+    def cost(self) -> Cost:
+        """Pretraining of every replicate as one population, then a linear probe and a
+        fine-tuning of each."""
+        net = mlp_params(40, [self.hidden] * 2, N_CLASSES)
+        evals = 2 * (1000 + 2000)  # in-distribution and OOD accuracy, before and after
+        return Cost(
+            [
+                Workload(
+                    "pretraining",
+                    n_params=net,
+                    steps=self.pretrain_steps,
+                    batch_size=self.batch_size,
+                    members=self.replicates,
+                    eval_examples=evals,
+                    activations_per_example=40 + 2 * self.hidden + N_CLASSES,
+                    data_bytes=4 * 41 * (self.pretrain_samples + 4000 + 2000),
+                ),
+                Workload(
+                    "linear probe",
+                    n_params=mlp_params(self.hidden, [], N_CLASSES),
+                    steps=self.adapt_steps,
+                    batch_size=self.batch_size,
+                    members=self.replicates,
+                    eval_examples=evals,
+                ),
+                Workload(
+                    "fine-tuning",
+                    n_params=net,
+                    steps=self.adapt_steps,
+                    batch_size=self.batch_size,
+                    members=self.replicates,
+                    eval_examples=evals,
+                    activations_per_example=40 + 2 * self.hidden + N_CLASSES,
+                ),
+            ],
+            [mnist1d_need()],
+            what=f"transfer with {self.replicates} networks of width {self.hidden}, "
+            f"{self.pretrain_steps} + 2 × {self.adapt_steps} steps",
+        )
 
 
 SCALES = {

@@ -1,0 +1,1 @@
+"""Fairness: equalized odds by post-processing a score (lecture 11)."""

@@ -1,0 +1,1 @@
+"""Generative models (CS 229br lecture 5)."""

@@ -1,0 +1,1 @@
+"""Privacy: differentially private training and membership inference (lecture 11)."""

@@ -1,0 +1,1 @@
+"""Adversarial robustness and data poisoning (lecture 11; MIT 18.408)."""
