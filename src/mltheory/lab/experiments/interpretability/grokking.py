@@ -71,7 +71,7 @@ from mltheory.lab.engine import TrainState, make_optimizer, train_loop
 from mltheory.lab.estimate import Cost, Workload
 from mltheory.lab.figures import new_figure, readable_log_axis
 from mltheory.lab.nn import DecoderTransformer
-from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment, refuse_over_budget
+from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
 
 PAPER = Paper(
     title="Grokking: generalization beyond overfitting on small algorithmic datasets; "
@@ -123,6 +123,34 @@ class Config(ExperimentConfig):
         2000, ge=100, le=100_000, description="Gaussian matrices drawn for the Fourier null"
     )
 
+    def cost(self) -> Cost:
+        """Two runs of at most ``max_steps`` full-batch steps each (the first may stop early);
+        every evaluation passes the whole table forward."""
+        n_train = max(1, round(self.train_fraction * self.p**2))
+        evals = (self.max_steps // self.eval_every + 1) * self.p**2
+        acts = 3 * (4 * self.d_model + self.d_mlp) * self.n_layers + self.p
+        runs = [("with weight decay", True), ("without weight decay", False)]
+        # Keys and values are computed at all three positions (and, below the last layer, the
+        # whole block): more multiply-adds per example than parameters.
+        extra = 6.0 * max(0, macs_per_example(self) - n_params(self)) * n_train * self.max_steps
+        return Cost(
+            [
+                Workload(
+                    label,
+                    n_params=n_params(self),
+                    steps=self.max_steps,
+                    batch_size=n_train,
+                    eval_examples=evals,
+                    activations_per_example=acts,
+                    data_bytes=8 * 4 * self.p**2,
+                    extra_flops=extra,
+                    upper_bound=early,
+                )
+                for label, early in runs
+            ],
+            what=f"grokking at p = {self.p}, d_model {self.d_model}, {self.max_steps} steps per run",
+        )
+
     @model_validator(mode="after")
     def _consistent(self) -> Config:
         if self.d_model % self.n_heads:
@@ -132,18 +160,6 @@ class Config(ExperimentConfig):
         n_train = round(self.train_fraction * self.p**2)
         if not 0 < n_train < self.p**2:
             raise ValueError(f"train_fraction {self.train_fraction} leaves an empty split")
-        cost = workload(self)
-        refuse_over_budget(
-            f"grokking at p = {self.p}, d_model {self.d_model}, {self.max_steps} steps per run",
-            memory_bytes=max(
-                16 * w.n_params + 8 * w.activations_per_example * self.p**2 for w in cost.workloads
-            ),
-            flops=sum(
-                6 * w.n_params * w.batch_size * w.steps + 2 * w.n_params * w.eval_examples
-                for w in cost.workloads
-            ),
-            loop_steps=2 * self.max_steps,
-        )
         return self
 
 
@@ -374,6 +390,15 @@ def n_params(cfg: Config) -> int:
     return (p + 1) * d + 3 * d + cfg.n_layers * block + d * p
 
 
+def macs_per_example(cfg: Config) -> int:
+    """Multiply-adds of one forward pass of ``[a, b, =]``: every layer but the last at all three
+    positions, the last one's query, output and MLP at the last position only."""
+    d = cfg.d_model
+    full_layer = 3 * (4 * d * d + 2 * d * cfg.d_mlp)
+    last_layer = 3 * 2 * d * d + 2 * d * d + 2 * d * cfg.d_mlp
+    return (cfg.n_layers - 1) * full_layer + last_layer + d * cfg.p
+
+
 def first_step(steps: list[int], values: list[float], level: float) -> int | None:
     return next((s for s, v in zip(steps, values, strict=True) if v >= level), None)
 
@@ -432,29 +457,6 @@ def train_run(cfg: Config, ctx: RunContext, data: ModularAddition, arm: str) -> 
     return {**curve, "steps_run": state.step, "fourier_power": fourier_power(embedding).tolist()}
 
 
-def workload(cfg: Config) -> Cost:
-    """Two runs of at most ``max_steps`` full-batch steps each (the first may stop early)."""
-    n_train = round(cfg.train_fraction * cfg.p**2)
-    evals = (cfg.max_steps // cfg.eval_every + 1) * cfg.p**2
-    acts = 3 * (4 * cfg.d_model + cfg.d_mlp) * cfg.n_layers + cfg.p
-    runs = [("with weight decay", True), ("without weight decay", False)]
-    return Cost(
-        [
-            Workload(
-                label,
-                n_params=n_params(cfg),
-                steps=cfg.max_steps,
-                batch_size=n_train,
-                eval_examples=evals,
-                activations_per_example=acts,
-                data_bytes=8 * 4 * cfg.p**2,
-                upper_bound=early,
-            )
-            for label, early in runs
-        ]
-    )
-
-
 @experiment(
     "grokking",
     title="Grokking: a transformer memorizes a + b mod p at once and generalizes much later",
@@ -465,7 +467,6 @@ def workload(cfg: Config) -> Cost:
     claims=CLAIMS,
     metrics=METRICS,
     lectures=("CS 229br lecture 6",),
-    workload=workload,
 )
 def run(cfg: Config, ctx: RunContext) -> dict:
     data = modular_addition(cfg.p, cfg.train_fraction, ctx.torch_rng("split"))
