@@ -66,7 +66,9 @@ def test_sphere_task_is_standardized_on_the_sphere():
     x, y = ntk.sphere_task(cfg, np.random.default_rng(0))
     assert x.shape == (50, 8) and y.shape == (50,)
     assert np.allclose((x**2).sum(1).numpy(), 8)
-    assert float(y.mean()) == pytest.approx(0, abs=1e-12) and float(y.std(correction=0)) == pytest.approx(1)
+    assert float(y.mean()) == pytest.approx(0, abs=1e-12) and float(
+        y.std(correction=0)
+    ) == pytest.approx(1)
 
 
 def test_config_refuses_bad_input():
