@@ -15,8 +15,10 @@ source no longer matches instead of trusting its entry.
 
 from __future__ import annotations
 
+import ast
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mltheory.lab import registry
@@ -47,6 +49,17 @@ def config_fields(exp: Experiment) -> list[dict[str, Any]]:
     return fields
 
 
+def _docstring(module: Any) -> str:
+    """The module's docstring as its file holds it now: read from the source, not the imported
+    ``__doc__``, which is stale once ``mlt evidence`` has rewritten the file in this process."""
+    if module is None:
+        return ""
+    path = getattr(module, "__file__", None)
+    if path and path.endswith(".py") and Path(path).exists():
+        return (ast.get_docstring(ast.parse(Path(path).read_text()), clean=False) or "").strip()
+    return (module.__doc__ or "").strip()
+
+
 def describe_experiment(exp: Experiment) -> dict[str, Any]:
     """The manifest entry of a registered experiment, as JSON would give it back."""
     module = sys.modules.get(exp.module)
@@ -56,7 +69,7 @@ def describe_experiment(exp: Experiment) -> dict[str, Any]:
         "requires": list(exp.requires),
         "config": config_fields(exp),
         "scale_overrides": exp.scales,
-        "doc": ((module.__doc__ if module else "") or "").strip(),
+        "doc": _docstring(module),
     }
     return json.loads(json.dumps(entry, default=str))
 

@@ -134,7 +134,8 @@ class Config(ExperimentConfig):
     )
     log_every: int = Field(200, ge=1, le=1_000_000, description="log the loss this often")
     variance: Literal["beta", "beta-tilde"] = Field(
-        "beta-tilde", description="reverse-step noise σ_t²: β_t or the posterior's β̃_t"
+        "beta-tilde",
+        description="reverse-step noise σ_t²: β_t, or the posterior's variance (beta-tilde)",
     )
 
     @model_validator(mode="after")

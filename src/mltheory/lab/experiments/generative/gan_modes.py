@@ -36,7 +36,8 @@ ran, a compact blob that hops from mode to mode and never settles (0 or 1 modes 
 end: the blob is rarely tight enough to put 1% of its samples within 3σ), while the unrolled
 generator has spread over the ring and covers all 8. Longer and gentler schedules also collapse
 in the paper (Fig. 1 runs 25 000 steps), but whether a vanilla run collapses there varies more
-from run to run (PacGAN's vanilla GAN covers 6.3 of 8 modes on average with its architecture).
+from run to run (later papers, e.g. PacGAN, report vanilla GANs covering most of the 8 modes
+with other architectures and schedules).
 At cpu scale σ = 0.05 (3σ = 0.15); at the narrower σ = 0.02 common in the literature, 3 000 steps
 left the unrolled generator's modes too wide for most of its samples to count as high quality
 (~20% within 3σ at 3 000 steps in a development run); the paper scale uses σ = 0.02 and 25 000

@@ -102,7 +102,7 @@ class Config(ExperimentConfig):
         1.0,
         ge=0,
         le=10,
-        description="UCB index x̄ + b·sqrt(2 ln t/n_j): b = 1 is UCB1, b = 0 plain greedy",
+        description="UCB index mean_j + b·sqrt(2 ln t / n_j): b = 1 is UCB1, b = 0 plain greedy",
     )
     epsilon_c: float = Field(
         0.5, gt=0, le=100, description="ε_n-greedy's c in ε_t = min(1, cK/(d² t))"
