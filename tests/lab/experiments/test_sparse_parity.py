@@ -156,5 +156,7 @@ def test_ns_are_bounded_so_a_run_stays_affordable():
         runner.prepare("sparse-parity", "smoke", overrides={"ns": [100000]})
     with pytest.raises(BadInput, match="floating-point operations"):
         runner.prepare(
-            "sparse-parity", "cpu", overrides={"ns": [1000], "width": 8192, "runs_per_n": 100, "batch_size": 64}
+            "sparse-parity",
+            "cpu",
+            overrides={"ns": [1000], "width": 8192, "runs_per_n": 100, "batch_size": 64},
         )

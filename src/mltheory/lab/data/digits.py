@@ -21,3 +21,13 @@ def load_digits(
         x, bunch.target, test_size=test_fraction, random_state=seed, stratify=bunch.target
     )
     return ClassificationData.from_numpy("digits", x_tr, y_tr, x_te, y_te, 10)
+
+
+def load_digits_or_mnist(dataset: str, seed: int = 0, flatten: bool = True) -> ClassificationData:
+    """scikit-learn's digits (``"digits"``, split with ``seed``) or MNIST (``"mnist"``, read from
+    ``$MLT_DATA``): the cpu and paper scales of the experiments that attack or poison digits."""
+    if dataset == "mnist":
+        from mltheory.lab.data.mnist import load_mnist
+
+        return load_mnist(flatten=flatten)
+    return load_digits(seed=seed, flatten=flatten)

@@ -61,6 +61,7 @@ from mltheory.lab.data.mnist import check_mnist
 from mltheory.lab.estimate import Cost, Workload, digits_need, mlp_params, mnist_need
 from mltheory.lab.figures import new_figure, readable_log_axis
 from mltheory.lab.nn import MLP
+from mltheory.lab.nn.seeded import seeded
 from mltheory.lab.privacy import train_private_classifier
 from mltheory.lab.spec import ExperimentConfig, Paper, experiment
 from mltheory.lab.train import train_classifier
@@ -276,9 +277,7 @@ def load_data(cfg: Config, device: torch.device):
 
 def seeded_mlp(cfg: Config, in_dim: int, seed: int) -> MLP:
     """An MLP with PyTorch's default init drawn from ``seed`` (the global RNG is untouched)."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return MLP(in_dim, cfg.hidden, N_CLASSES)
+    return seeded(seed, lambda: MLP(in_dim, cfg.hidden, N_CLASSES))
 
 
 def noise_generator(ctx: RunContext, i: int) -> torch.Generator:

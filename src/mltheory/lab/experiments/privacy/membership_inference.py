@@ -73,6 +73,7 @@ from mltheory.lab.estimate import Cost, Workload, cifar10_need, mlp_params, mnis
 from mltheory.lab.figures import new_figure
 from mltheory.lab.membership import example_losses, loss_threshold_attack, roc
 from mltheory.lab.nn import MLP
+from mltheory.lab.nn.seeded import seeded
 from mltheory.lab.privacy import train_private_classifier
 from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
 from mltheory.lab.train import evaluate_classifier, train_classifier
@@ -387,9 +388,7 @@ def load_pooled(cfg: Config, ctx: RunContext) -> tuple[torch.Tensor, torch.Tenso
 
 def seeded_mlp(cfg: Config, in_dim: int, seed: int) -> MLP:
     """An MLP with PyTorch's default init drawn from ``seed`` (the global RNG is untouched)."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return MLP(in_dim, cfg.hidden, N_CLASSES)
+    return seeded(seed, lambda: MLP(in_dim, cfg.hidden, N_CLASSES))
 
 
 ROLES = ("target", "shadow")

@@ -72,7 +72,8 @@ from torch import nn
 from mltheory.lab.attacks import Attack, AttackResult, attack_model
 from mltheory.lab.claims import paired_gain_p
 from mltheory.lab.context import RunContext
-from mltheory.lab.data import ClassificationData, load_digits, load_mnist
+from mltheory.lab.data import ClassificationData
+from mltheory.lab.data.digits import load_digits_or_mnist
 from mltheory.lab.data.mnist import check_mnist
 from mltheory.lab.engine import (
     TensorBatches,
@@ -83,7 +84,7 @@ from mltheory.lab.engine import (
 )
 from mltheory.lab.estimate import Cost, Workload, digits_need, mlp_params, mnist_need
 from mltheory.lab.figures import new_figure
-from mltheory.lab.nn import MLP, SmallCNN
+from mltheory.lab.nn.seeded import image_classifier
 from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
 
 PAPER = Paper(
@@ -377,20 +378,14 @@ CLAIMS = [
 
 
 def load_data(cfg: Config) -> ClassificationData:
-    if cfg.dataset == "mnist":
-        return load_mnist(flatten=cfg.model == "mlp")
-    return load_digits(seed=cfg.data_seed, flatten=cfg.model == "mlp")
+    return load_digits_or_mnist(cfg.dataset, cfg.data_seed, flatten=cfg.model == "mlp")
 
 
 def make_model(cfg: Config, seed: int, in_shape: tuple[int, ...]) -> nn.Module:
     """The network, its init drawn with ``seed`` (the global RNG is left untouched)."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        if cfg.model == "mlp":
-            return MLP(int(torch.tensor(in_shape).prod()), cfg.hidden, N_CLASSES)
-        net = SmallCNN(in_shape[0], N_CLASSES, cfg.cnn_width, cfg.cnn_hidden)
-        net(torch.zeros(1, *in_shape))  # materialize the lazy dense layer with this seed
-        return net
+    return image_classifier(
+        cfg.model, in_shape, N_CLASSES, seed, cfg.hidden, cfg.cnn_width, cfg.cnn_hidden
+    )
 
 
 def train_model(
