@@ -301,9 +301,7 @@ def _run_over_seeds(
     try:
         if seed != 0:
             raise BadInput("--seed and --seeds together: --seeds K runs seeds 0..K-1; give one")
-        if fresh:
-            raise BadInput("--fresh is not available with --seeds; give a new --out instead")
-        plan = verdicts.prepare_seeds(name, scale, seeds, _overrides(sets), out, device)
+        plan = verdicts.prepare_seeds(name, scale, seeds, _overrides(sets), out, device, fresh)
     except BadInput as e:
         raise fail_bad_input(e) from None
     try:

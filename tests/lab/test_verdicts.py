@@ -88,6 +88,26 @@ def test_rerun_over_seeds_runs_only_new_seeds(tmp_path):
     assert (out / "cells" / "seed=0" / "result.json").stat().st_mtime_ns == first
 
 
+def test_fresh_discards_an_earlier_run_over_seeds_instead_of_refusing_it(tmp_path):
+    out = tmp_path / "seeds"
+    assert mlt("run", "seeds-toy", "--seeds", "2", "--out", str(out)).exit_code == 0
+    first = (out / "cells" / "seed=0" / "result.json").stat().st_mtime_ns
+    # Another seed count in the same folder is refused (it would mix two runs) ...
+    refused = mlt("run", "seeds-toy", "--seeds", "3", "--out", str(out))
+    assert refused.exit_code == 2 and "--fresh" in refused.output
+    # ... and --fresh starts over in it, every seed run again.
+    r = mlt("run", "seeds-toy", "--seeds", "3", "--out", str(out), "--fresh", "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["completed_seeds"] == [0, 1, 2]
+    assert (out / "cells" / "seed=0" / "result.json").stat().st_mtime_ns != first
+    # A folder of someone else's files is never cleared.
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "thesis.tex").write_text("mine")
+    r = mlt("run", "seeds-toy", "--seeds", "2", "--out", str(foreign), "--fresh")
+    assert r.exit_code == 2 and (foreign / "thesis.tex").read_text() == "mine"
+
+
 def test_a_crashed_seed_is_reported_and_counts_against_reproducing(tmp_path):
     out = tmp_path / "seeds"
     r = mlt("run", "seeds-toy", "--seeds", "3", "--set", "crash_seed=2", "--out", str(out))

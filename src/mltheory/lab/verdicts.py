@@ -142,16 +142,25 @@ def prepare_seeds(
     overrides: Mapping[str, Any] | None = None,
     out: str | Path | None = None,
     device: str | None = None,
+    fresh: bool = False,
 ) -> Any:
     """Validate a run over seeds 0..K-1 before any work (raises :class:`BadInput`); returns
-    the sweep plan (no grid, K seeds) that :func:`run_seeds` executes."""
+    the sweep plan (no grid, K seeds) that :func:`run_seeds` executes. ``fresh``: discard what
+    ``out`` holds from an earlier run over seeds (only the lab's own files) instead of resuming."""
     from mltheory.lab import sweep
 
     if seeds < 1:
         raise BadInput(f"--seeds must be at least 1, got {seeds}")
     out = Path(out) if out is not None else default_seeds_dir(name, scale, seeds)
     return sweep.prepare_sweep(
-        name, grid=[], seeds=seeds, scale=scale, fixed=dict(overrides or {}), out=out, device=device
+        name,
+        grid=[],
+        seeds=seeds,
+        scale=scale,
+        fixed=dict(overrides or {}),
+        out=out,
+        device=device,
+        fresh=fresh,
     )
 
 
