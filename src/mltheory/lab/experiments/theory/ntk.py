@@ -97,10 +97,11 @@ from mltheory.lab.ntk import empirical_ntk, linearized_predictions, relu_ntk
 from mltheory.lab.spec import Claim, ExperimentConfig, Paper, experiment
 
 PAPER = Paper(
-    title="Neural tangent kernel: convergence and generalization in neural networks; Wide neural "
-    "networks of any depth evolve as linear models under gradient descent",
-    authors="Jacot, Gabriel, Hongler; Lee, Xiao, Schoenholz, Bahri, Novak, Sohl-Dickstein, "
-    "Pennington",
+    title="Wide neural networks of any depth evolve as linear models under gradient descent "
+    "(with Jacot et al. 2018, Neural tangent kernel: convergence and generalization in neural "
+    "networks)",
+    authors="Lee, Xiao, Schoenholz, Bahri, Novak, Sohl-Dickstein, Pennington (with Jacot, "
+    "Gabriel, Hongler)",
     year=2019,
     arxiv="1902.06720",
     reproduces="Jacot et al. 2018 (arXiv 1806.07572) Thm 1 (the empirical NTK converges to its "
