@@ -377,7 +377,7 @@ def run_task(
     )
 
     # Stage 3: the bound. λ on the grid, Monte Carlo estimates of Q's errors.
-    lam_learned = float(torch.exp(q.log_lambda).clamp(max=PRIOR_C * 0.999))
+    lam_learned = float(torch.exp(q.log_lambda.detach()).clamp(max=PRIOR_C * 0.999))
     j = max(1, round(PRIOR_B * math.log(PRIOR_C / lam_learned)))
     lam = PRIOR_C * math.exp(-j / PRIOR_B)
     mc = ctx.torch_rng("monte_carlo", TASKS.index(task))
@@ -402,8 +402,8 @@ def run_task(
         "q_test_error": float(np.mean(test_errors)),
         "kl": kl,
         "prior_variance": lam,
-        "mean_sigma": float(torch.exp(q.log_sigma).mean()),
-        "distance_from_init": float((q.mean - w0).norm()),
+        "mean_sigma": float(torch.exp(q.log_sigma.detach()).mean()),
+        "distance_from_init": float((q.mean.detach() - w0).norm()),
         "bound": bound,
         "n_params": len(w0),
     }
