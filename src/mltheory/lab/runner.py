@@ -22,7 +22,14 @@ from mltheory.lab import registry
 from mltheory.lab.context import MAX_SEED, RunContext, resolve_device
 from mltheory.lab.errors import BadInput, unknown
 from mltheory.lab.output_dir import check_out_path, check_run_dir, clear_run_dir, make_out_dir
-from mltheory.lab.spec import SCALE_NAMES, ClaimResult, Experiment, ExperimentConfig, plain_value
+from mltheory.lab.spec import (
+    SCALE_NAMES,
+    ClaimResult,
+    Experiment,
+    ExperimentConfig,
+    check_within_limits,
+    plain_value,
+)
 from mltheory.lab.store import (
     CONFIG_FILE,
     RESULT_FILE,
@@ -142,7 +149,7 @@ def resolve_config(exp: Experiment, scale: str, overrides: dict[str, Any]) -> Ex
             raise unknown(f"config field of {exp.name}:", key, fields)
     values = {**exp.scales[scale], **overrides}
     try:
-        return exp.config(**values)
+        cfg = exp.config(**values)
     except ValidationError as err:
         problems = []
         for e in err.errors():
@@ -154,6 +161,11 @@ def resolve_config(exp: Experiment, scale: str, overrides: dict[str, Any]) -> Ex
             allowed = describe_allowed(info) if info else ""
             problems.append(f"{loc}={e.get('input')!r}: {e['msg']}{allowed}")
         raise BadInput(f"invalid config for {exp.name}: " + "; ".join(problems)) from None
+    try:
+        check_within_limits(cfg)
+    except ValueError as err:
+        raise BadInput(f"invalid config for {exp.name}: {err}") from None
+    return cfg
 
 
 def describe_allowed(info: Any) -> str:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict
 
 SCALE_NAMES = ("smoke", "cpu", "paper")
 Scale = Literal["smoke", "cpu", "paper"]
@@ -73,26 +73,31 @@ class ExperimentConfig(BaseModel):
     def cost(self) -> Any:
         """What a run with this config trains or computes (``mltheory.lab.estimate.Cost``), or
         ``None`` if unknown. The one estimate behind the config's bounds (a config beyond the
-        lab's limits is refused with the estimate in the message), ``mlt run --plan`` and the
-        portal's compute quotas. It sees values that passed their fields' own checks; checks
-        across fields may not have run yet."""
+        lab's limits is refused with the estimate in the message: :func:`check_within_limits`),
+        ``mlt run --plan`` and the portal's compute quotas. It is asked only of a config that
+        passed every one of its checks."""
         return None
 
-    @model_validator(mode="after")
-    def _within_the_labs_limits(self) -> Any:
-        cost = self.cost()
-        if cost is not None:
-            refuse_over_budget(
-                cost.what or f"{type(self).__module__.rsplit('.', 1)[-1]} with this config",
-                memory_bytes=cost.memory_bytes,
-                flops=cost.flops,
-                loop_steps=cost.loop_steps,
-            )
-        return self
+
+def check_within_limits(cfg: ExperimentConfig) -> None:
+    """Raise ``ValueError`` when a validated config's ``cost()`` exceeds the lab's limits.
+
+    Called where a config is resolved from user input (``runner.resolve_config``, the portal's
+    ``lab_bridge.validate_config``), after pydantic has run all of the config's validators: a
+    base-class validator would run before the subclass's checks across fields, and ``cost()``
+    would then see (and could crash on) values those checks refuse."""
+    cost = cfg.cost()
+    if cost is not None:
+        refuse_over_budget(
+            cost.what or f"{type(cfg).__module__.rsplit('.', 1)[-1]} with this config",
+            memory_bytes=cost.memory_bytes,
+            flops=cost.flops,
+            loop_steps=cost.loop_steps,
+        )
 
 
 # What a config may ask of the machine it runs on (memory the run allocates at once, arithmetic it
-# does), from its ``cost()``: ``ExperimentConfig`` refuses more with the estimate in its message.
+# does), from its ``cost()``: ``check_within_limits`` refuses more with the estimate in its message.
 MEMORY_LIMIT_BYTES = 16 * 2**30
 FLOP_LIMIT = 1e16  # about a day of a laptop CPU; hours on a GPU
 # Iterations of a Python-level loop (optimizer steps, trials): each costs far more than its

@@ -124,10 +124,11 @@ def validate_config(
     from pydantic import ValidationError
 
     from mltheory.lab import registry
+    from mltheory.lab.spec import check_within_limits
 
     exp = registry.get(name)
     try:
-        exp.config(**{**exp.scales[scale], **overrides})
+        cfg = exp.config(**{**exp.scales[scale], **overrides})
     except ValidationError as err:
         per_field: dict[str, list[str]] = {}
         general: list[str] = []
@@ -138,6 +139,10 @@ def validate_config(
             else:
                 general.append(msg)
         return per_field, general
+    try:
+        check_within_limits(cfg)
+    except ValueError as err:  # beyond the lab's limits: the config as a whole
+        return {}, [str(err)]
     return {}, []
 
 

@@ -94,7 +94,11 @@ class Config(ExperimentConfig):
         "digits", description="digits (scikit-learn's 8×8, shipped) or mnist (files on disk)"
     )
     held_out_fraction: float = Field(
-        0.2, gt=0, lt=1, description="share of the digits held out (MNIST: its test set)"
+        0.2,
+        ge=0.05,
+        le=0.9,
+        description="share of the digits held out (MNIST: its test set); both parts keep at "
+        "least 90 images",
     )
     latent_dim: int = Field(8, ge=1, le=256, description="dimensions of z")
     hidden: int = Field(
