@@ -191,3 +191,14 @@ def test_every_catalog_claim_is_declared_labelled_and_has_a_negative_control(nam
         # The control must be about this claim: a renamed or emptied test would still be
         # callable. (Whether it makes the claim FAIL is that test's own assertion.)
         assert claim_id in inspect.getsource(test), f"{test_name} never names {claim_id}"
+
+
+def test_z_test_p_one_and_two_sided():
+    from mltheory.lab.claims import z_test_p
+
+    assert z_test_p(1.96, 1.0, two_sided=True) == pytest.approx(0.05, abs=1e-3)
+    assert z_test_p(2.326, 1.0) == pytest.approx(0.01, abs=1e-3)
+    assert z_test_p(-2.0, 1.0) > 0.5  # the wrong direction is no evidence
+    assert z_test_p(-2.0, 1.0, two_sided=True) == z_test_p(2.0, 1.0, two_sided=True)
+    assert z_test_p(0.1, 0.0) == 0.0 and z_test_p(0.0, 0.0) == 1.0  # no noise
+    assert z_test_p(0.0, 0.0, two_sided=True) == 1.0 and z_test_p(-1, 0, two_sided=True) == 0.0

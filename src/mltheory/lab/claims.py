@@ -251,12 +251,23 @@ def one_sided_z(level: float) -> float:
     return float(stats.norm.isf(level))
 
 
+def z_test_p(effect: float, se: float, two_sided: bool = False) -> float:
+    """p-value of a normal (z) test of ``effect`` given its standard error: one-sided
+    (``effect`` > 0) or two-sided (``effect`` ≠ 0). With ``se`` = 0 there is no noise: the
+    effect is certain if nonzero (in the tested direction), absent otherwise."""
+    if se <= 0:
+        present = effect != 0 if two_sided else effect > 0
+        return 0.0 if present else 1.0
+    if two_sided:
+        return float(2 * stats.norm.sf(abs(effect) / se))
+    return float(stats.norm.sf(effect / se))
+
+
 def proportion_gap_p(a: float, b: float, n: int) -> float:
     """One-sided p-value that proportion ``a`` exceeds ``b``, each measured on ``n`` points
     (two-proportion z-test, pooled variance; a binomial envelope of the difference)."""
     pooled = (a + b) / 2
-    se = math.sqrt(max(2 * pooled * (1 - pooled) / n, 1e-300))
-    return float(stats.norm.sf((a - b) / se))
+    return z_test_p(a - b, math.sqrt(max(2 * pooled * (1 - pooled) / n, 1e-300)))
 
 
 def exceeds(

@@ -54,7 +54,7 @@ import numpy as np
 from pydantic import Field
 from scipy import stats
 
-from mltheory.lab.claims import paired_gain_p
+from mltheory.lab.claims import paired_gain_p, z_test_p
 from mltheory.lab.context import RunContext
 from mltheory.lab.data.groups import N_FEATURES, protected_groups
 from mltheory.lab.equalized_odds import (
@@ -168,14 +168,11 @@ METRICS = {
 }
 
 
-def _two_sided_p(gap: float, se: float) -> float:
-    if se <= 0:
-        return 1.0 if gap == 0 else 0.0
-    return float(2 * stats.norm.sf(abs(gap) / se))
-
-
 def _gap_exists(m):
-    ps = {k: _two_sided_p(m[f"{k}_gap_before"], m[f"{k}_gap_se_before"]) for k in ("tpr", "fpr")}
+    ps = {
+        k: z_test_p(m[f"{k}_gap_before"], m[f"{k}_gap_se_before"], two_sided=True)
+        for k in ("tpr", "fpr")
+    }
     k = min(ps, key=ps.get)
     p = min(1.0, 2 * ps[k])  # Bonferroni over the two gaps
     detail = f"{k.upper()} gap, p = {p:.2g} (TPR p = {ps['tpr']:.2g}, FPR p = {ps['fpr']:.2g})"

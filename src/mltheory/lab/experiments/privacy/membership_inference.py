@@ -63,9 +63,8 @@ from typing import Annotated, Literal
 import numpy as np
 import torch
 from pydantic import Field, field_validator, model_validator
-from scipy import stats
 
-from mltheory.lab.claims import below, one_sided_z
+from mltheory.lab.claims import below, one_sided_z, z_test_p
 from mltheory.lab.context import RunContext
 from mltheory.lab.data import load_cifar10, load_mnist1d
 from mltheory.lab.data.cifar10 import check_cifar10
@@ -268,22 +267,15 @@ METRICS = {
 }
 
 
-def _z_p(effect: float, se: float) -> float:
-    """One-sided p-value of ``effect`` > 0 given its standard error."""
-    if se <= 0:
-        return 0.0 if effect > 0 else 1.0
-    return float(stats.norm.sf(effect / se))
-
-
 def _grows_with_gap(m):
     """The advantage rises along the targets ordered by their gap: the last beats the first
     beyond noise (p < LEVEL), and no neighbouring step goes significantly down (each at
     p < LEVEL / steps)."""
     adv, se = m["advantage"], m["advantage_se"]
     steps = len(adv) - 1
-    overall = _z_p(adv[-1] - adv[0], math.hypot(se[-1], se[0]))
+    overall = z_test_p(adv[-1] - adv[0], math.hypot(se[-1], se[0]))
     reversals = [
-        _z_p(a - b, math.hypot(sa, sb))
+        z_test_p(a - b, math.hypot(sa, sb))
         for a, b, sa, sb in zip(adv, adv[1:], se, se[1:], strict=False)
     ]
     worst = min(reversals)
@@ -294,20 +286,20 @@ def _grows_with_gap(m):
 
 def _beats_zero(key, se_key):
     def check(m):
-        p = _z_p(m[key], m[se_key])
+        p = z_test_p(m[key], m[se_key])
         return m[key], p < LEVEL, f"p = {p:.2g}"
 
     return check
 
 
 def _auc_beats_half(m):
-    p = _z_p(m["auc_most_overfit"] - 0.5, m["auc_null_se_most_overfit"])
+    p = z_test_p(m["auc_most_overfit"] - 0.5, m["auc_null_se_most_overfit"])
     return m["auc_most_overfit"], p < LEVEL, f"p = {p:.2g}"
 
 
 def _dp_lowers(m):
     drop = m["advantage_same_n"] - m["dp_advantage_smallest_epsilon"]
-    p = _z_p(drop, math.hypot(m["advantage_se_same_n"], m["dp_advantage_se_smallest_epsilon"]))
+    p = z_test_p(drop, math.hypot(m["advantage_se_same_n"], m["dp_advantage_se_smallest_epsilon"]))
     eps = m["dp_smallest_epsilon"]
     return drop, p < LEVEL, f"p = {p:.2g}; at ε = {eps:.3g}"
 
